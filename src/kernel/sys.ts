@@ -1,0 +1,22 @@
+// THE KERNEL SEAM. Everything that talks to /dev/vfio goes through this interface, so a fake, a
+// recorder (--save) or a replayer (--from) can stand in for the real kernel.
+
+/** How the third ioctl argument is passed. VFIO uses all four kinds (vfio-abi.md §1.1). */
+export type IoctlArg =
+  | { kind: 'none' }
+  /** integer by value: VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU */
+  | { kind: 'int'; value: number }
+  /** pointer to bytes the kernel reads and writes in place: info structs, pointer-to-int */
+  | { kind: 'buf'; buf: Uint8Array }
+  /** NUL-terminated string: VFIO_GROUP_GET_DEVICE_FD */
+  | { kind: 'str'; value: string }
+
+export interface Sys {
+  /** Returns an fd ≥ 0, or -errno. */
+  open(path: string, mode: 'r' | 'rw'): number
+  close(fd: number): void
+  /** Returns the ioctl's result ≥ 0, or -errno. A 'buf' argument is updated in place, even on failure. */
+  ioctl(fd: number, request: number, arg: IoctlArg): number
+  /** Reads up to buf.length bytes at pos. Returns the count, or -errno. */
+  pread(fd: number, buf: Uint8Array, pos: bigint): number
+}

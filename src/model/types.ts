@@ -1,0 +1,236 @@
+// The plain typed model: what lsvfio gathered, independent of how it is shown.
+// Imports nothing from kernel/ or inspect/. u64 values are bigint.
+
+export interface ProbeError {
+  /** What was attempted, e.g. "VFIO_DEVICE_GET_REGION_INFO index 5" or "open". */
+  op: string
+  /** errno number (0 when the failure is not an errno, e.g. a malformed reply). */
+  errno: number
+  /** errno name such as "EBUSY", or "EPROTO" for a reply that makes no sense. */
+  code: string
+  path?: string
+  /** One line telling the user what to do next. */
+  hint?: string
+}
+
+export type Probe<T> = { ok: true; value: T } | { ok: false; error: ProbeError }
+
+/** A kernel answer that is a documented state, not a failure (VGA EINVAL, ERR EINVAL on conventional PCI …). */
+export interface Quirk {
+  state: 'unavailable'
+  reason: string
+  error: ProbeError
+}
+
+export interface Inventory {
+  host: HostInfo
+  groups: readonly IommuGroup[]
+  /** Devices bound to a VFIO driver but in no IOMMU group (should not happen; shown if it does). */
+  ungrouped: readonly Device[]
+  /** Number of probes that failed (not quirks). Drives exit status 2. */
+  failures: number
+  /** Whether lsvfio opened /dev/vfio nodes in this run (false with --no-open). */
+  opened: boolean
+}
+
+export interface HostInfo {
+  /** IOMMU instances under /sys/class/iommu (e.g. "dmar0"). */
+  iommus: readonly string[]
+  /** Number of IOMMU groups in /sys/kernel/iommu_groups. */
+  groupCount: number
+  /** Loaded modules among vfio, vfio_pci, vfio_iommu_type1, vfio_platform, iommufd … */
+  modules: readonly string[]
+  /** /sys/module/vfio/parameters/enable_unsafe_noiommu_mode: true/false, null when absent. */
+  noiommuEnabled: boolean | null
+  /** /dev/vfio/vfio exists. */
+  containerNode: DevNode | null
+  /** /dev/iommu exists (iommufd). */
+  iommufdNode: DevNode | null
+  /** Kernel release from /proc/sys/kernel/osrelease when readable. */
+  kernel: string | null
+}
+
+export interface DevNode {
+  path: string
+  mode: number
+  uid: number
+  gid: number
+  /** "major:minor" */
+  rdev: string
+}
+
+export interface IommuGroup {
+  id: number
+  /** noiommu-N group (no IOMMU protection; kernel is tainted). */
+  noiommu: boolean
+  /** Default domain type from sysfs (DMA, DMA-FQ, identity …) or null. */
+  domainType: string | null
+  /** /dev/vfio/N or /dev/vfio/noiommu-N, null when absent (no member bound to a VFIO driver). */
+  node: DevNode | null
+  /** Viability predicted from sysfs bindings (the kernel's rule, vfio-abi.md §4.1). */
+  viability: Viability
+  /** What the kernel said about the group (VFIO_GROUP_GET_STATUS); null when not opened. */
+  status: Probe<GroupStatus> | null
+  /** Container attached to reach the devices; null when not opened. */
+  container: Probe<ContainerInfo> | null
+  devices: readonly Device[]
+}
+
+export interface Viability {
+  viable: boolean
+  /** Members bound to a driver that claims DMA (not vfio/pci-stub/pcieport): they break the group. */
+  blockers: readonly { address: string; driver: string }[]
+}
+
+export interface GroupStatus {
+  flags: number
+  viable: boolean
+  containerSet: boolean
+}
+
+export type IommuModel = 'type1v2' | 'type1' | 'noiommu'
+
+export interface ContainerInfo {
+  apiVersion: number
+  /** Extensions asked with VFIO_CHECK_EXTENSION before SET_IOMMU: name → answer (>0 = yes). */
+  extensions: readonly { id: number; name: string; value: number }[]
+  model: IommuModel
+  /** VFIO_IOMMU_GET_INFO; null for no-IOMMU (the kernel has no such ioctl there). */
+  iommuInfo: Probe<IommuInfo> | null
+}
+
+export interface IommuInfo {
+  flags: number
+  flagNames: readonly string[]
+  /** Bitmap of supported IOVA page sizes. */
+  pageSizes: bigint
+  iovaRanges: readonly { start: bigint; end: bigint }[] | null
+  dmaAvail: number | null
+  migration: { flags: number; pgsizeBitmap: bigint; maxDirtyBitmapSize: bigint } | null
+  caps: readonly InfoCap[]
+}
+
+export interface HostResource {
+  index: number
+  start: bigint
+  end: bigint
+  flags: bigint
+  size: bigint
+  kind: 'mem' | 'io' | 'none'
+  prefetch: boolean
+  is64: boolean
+}
+
+export interface PciIdentity {
+  vendorId: number
+  deviceId: number
+  subsystemVendorId: number | null
+  subsystemDeviceId: number | null
+  classCode: number
+  revision: number | null
+  vendorName: string | null
+  deviceName: string | null
+  className: string | null
+}
+
+export interface OfNode {
+  /** Device-tree path such as "/soc/virtio_mmio@a000000". */
+  path: string
+  compatible: readonly string[]
+}
+
+export interface Device {
+  /** dev_name(): PCI "0000:01:00.0", platform "a000000.virtio_mmio" … */
+  address: string
+  bus: string
+  pci: PciIdentity | null
+  driver: string | null
+  driverOverride: string | null
+  /** Driver is vfio-pci, a *-vfio-pci variant, vfio-platform, vfio-amba … */
+  vfioDriver: boolean
+  /** PCI bridge (class 0x0604) or similar: never opened. */
+  bridge: boolean
+  resources: readonly HostResource[]
+  /** sysfs reset_method, null when absent (no reset method). */
+  resetMethods: readonly string[] | null
+  numaNode: number | null
+  ofNode: OfNode | null
+  /** /dev/vfio/devices/vfioN when the kernel has VFIO cdev support. */
+  cdev: string | null
+  /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
+  vfio: Probe<VfioDeviceView> | null
+}
+
+export interface VfioDeviceView {
+  flags: number
+  flagNames: readonly string[]
+  numRegions: number
+  numIrqs: number
+  caps: readonly InfoCap[]
+  regions: readonly RegionEntry[]
+  irqs: readonly IrqEntry[]
+  /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO; null for non-PCI. */
+  hotReset: Probe<HotResetInfo> | Quirk | null
+  features: readonly FeatureProbe[]
+}
+
+export interface RegionEntry {
+  index: number
+  /** BAR0…BAR5, ROM, CONFIG, VGA, or a type/subtype name for index ≥ 9; "region N" otherwise. */
+  name: string
+  info: Probe<Region> | Quirk
+}
+
+export interface Region {
+  index: number
+  flags: number
+  flagNames: readonly string[]
+  size: bigint
+  offset: bigint
+  caps: readonly InfoCap[]
+  /** size 0 and flags 0: absent BAR, upper half of a 64-bit BAR. */
+  absent: boolean
+}
+
+export interface IrqEntry {
+  index: number
+  name: string
+  info: Probe<Irq> | Quirk
+}
+
+export interface Irq {
+  index: number
+  flags: number
+  flagNames: readonly string[]
+  count: number
+}
+
+export interface HotResetInfo {
+  flags: number
+  flagNames: readonly string[]
+  devices: readonly { groupOrDevid: number; address: string }[]
+}
+
+export interface FeatureProbe {
+  id: number
+  name: string
+  supported: boolean
+  /** For migration: the flags from a GET (read-only), e.g. stop-copy, p2p, pre-copy. */
+  detail?: readonly string[]
+  error?: ProbeError
+}
+
+/** One capability in a VFIO info chain, decoded by name. Unknown ids keep their raw payload. */
+export type InfoCap =
+  | { kind: 'sparse-mmap'; id: number; version: number; offset: number; areas: readonly { offset: bigint; size: bigint }[] }
+  | { kind: 'type'; id: number; version: number; offset: number; type: number; subtype: number; typeName: string; subtypeName: string }
+  | { kind: 'msix-mappable'; id: number; version: number; offset: number }
+  | { kind: 'nvlink2-ssatgt'; id: number; version: number; offset: number; tgt: bigint }
+  | { kind: 'nvlink2-lnkspd'; id: number; version: number; offset: number; linkSpeed: number }
+  | { kind: 'iova-range'; id: number; version: number; offset: number; ranges: readonly { start: bigint; end: bigint }[] }
+  | { kind: 'migration'; id: number; version: number; offset: number; flags: number; pgsizeBitmap: bigint; maxDirtyBitmapSize: bigint }
+  | { kind: 'dma-avail'; id: number; version: number; offset: number; avail: number }
+  | { kind: 'pci-atomic-comp'; id: number; version: number; offset: number; flags: number; flagNames: readonly string[] }
+  | { kind: 'zpci'; id: number; version: number; offset: number; name: string; raw: Uint8Array }
+  | { kind: 'unknown'; id: number; version: number; offset: number; raw: Uint8Array }
+  | { kind: 'chain-error'; reason: 'looped' | 'out-of-bounds' | 'truncated'; offset: number }
