@@ -1,0 +1,57 @@
+// The composition root: the real host, a recording host (--save), a replaying host (--from) or a
+// rooted tree (--sysfs-root). Nothing below cli/ chooses.
+import { readFileSync } from 'node:fs'
+import { EnvironmentError } from '../errors.js'
+import type { Host } from '../inspect/host.js'
+import { NodeFs } from '../inspect/node-fs.js'
+import { loadSystemPciIds } from '../inspect/pci-ids.js'
+import { FfiSys } from '../kernel/ffi-sys.js'
+import type { Sys } from '../kernel/sys.js'
+import { validateSnapshot, type SnapshotDoc } from '../snapshot/format.js'
+import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
+import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
+import type { CliOptions } from './options.js'
+
+export interface Composed {
+  host: Host
+  /** The snapshot to write when --save was given. */
+  recording: Recording | null
+}
+
+/** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
+const NO_KERNEL: Sys = {
+  open: () => -2,
+  close: () => {},
+  ioctl: () => -9,
+  pread: () => -9,
+}
+
+export function loadSnapshot(file: string): SnapshotDoc {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e: unknown) {
+    const code = (e as { code?: string }).code ?? 'EIO'
+    throw new EnvironmentError(`cannot read snapshot ${file}: ${code}; give the path of a file saved with lsvfio --save`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (e: unknown) {
+    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (invalid JSON: ${(e as Error).message}); capture one with: lsvfio --save FILE`)
+  }
+  return validateSnapshot(parsed, file)
+}
+
+export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
+  const names = loadSystemPciIds()
+  if (o.from !== null) {
+    const doc = loadSnapshot(o.from)
+    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null }
+  }
+  const fs = new NodeFs(o.sysfsRoot ?? '')
+  const sys = o.sysfsRoot === null ? new FfiSys() : NO_KERNEL
+  if (o.save === null) return { host: { fs, sys, names }, recording: null }
+  const rec = new Recording(tool, argv, now)
+  return { host: { fs: new RecordingFs(fs, rec), sys: new RecordingSys(sys, rec), names }, recording: rec }
+}

@@ -1,0 +1,19 @@
+// Normalised command-line options: what to select, what to gather, how to show it.
+import type { GatherOptions } from '../inspect/inspect.js'
+import type { Selection } from '../inspect/selection.js'
+
+export type Format = 'text' | 'tree' | 'json'
+export type ColorWhen = 'auto' | 'always' | 'never'
+
+export interface CliOptions {
+  selection: Selection
+  gather: GatherOptions
+  format: Format
+  verbose: 0 | 1 | 2 | 3
+  numeric: 0 | 1 | 2
+  color: ColorWhen
+  ascii: boolean
+  from: string | null
+  save: string | null
+  sysfsRoot: string | null
+}

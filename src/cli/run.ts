@@ -1,0 +1,50 @@
+// Orchestration with no formatting logic: gather, pick the renderer, return what to print and the exit code.
+import { EXIT } from '../errors.js'
+import { inspect } from '../inspect/inspect.js'
+import type { Host } from '../inspect/host.js'
+import type { Inventory } from '../model/types.js'
+import { jsonText, toJson } from '../render/json.js'
+import type { Style } from '../render/style.js'
+import { renderText } from '../render/text.js'
+import { renderTree } from '../render/tree.js'
+import type { CliOptions } from './options.js'
+
+export interface RunResult {
+  stdout: string
+  stderr: string[]
+  exitCode: number
+  inventory: Inventory
+}
+
+/** Why a host shows no VFIO at all, and how to enable it. */
+export function noVfioMessage(inv: Inventory): string | null {
+  if (inv.groups.length > 0 || inv.ungrouped.length > 0 || inv.host.groupCount > 0) return null
+  const why: string[] = []
+  if (inv.host.iommus.length === 0) {
+    why.push('no IOMMU is active (/sys/class/iommu is empty): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)')
+  }
+  if (!inv.host.modules.includes('vfio_pci')) why.push('vfio-pci is not loaded: sudo modprobe vfio-pci')
+  if (inv.host.noiommuEnabled !== true && inv.host.iommus.length === 0) {
+    why.push('without an IOMMU, only no-IOMMU mode is possible (unsafe): modprobe vfio enable_unsafe_noiommu_mode=1')
+  }
+  return `no VFIO on this host: there are no IOMMU groups. ${why.join('; ')}.`
+}
+
+export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+  const inv = inspect(host, o.selection, o.gather)
+  const stderr: string[] = []
+  const none = noVfioMessage(inv)
+  if (none !== null) stderr.push(none)
+  const selectedNothing = none === null && inv.groups.length === 0 && inv.ungrouped.length === 0
+  if (selectedNothing) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
+  let stdout: string
+  if (o.format === 'json') {
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv }))
+  } else {
+    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
+    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
+  }
+  const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
+  return { stdout, stderr, exitCode, inventory: inv }
+}

@@ -1,0 +1,54 @@
+// inspect(): sysfs scan, then kernel queries for each group with VFIO devices, into one Inventory.
+import { ReadOnlySys } from '../kernel/read-only.js'
+import { Vfio } from '../kernel/vfio.js'
+import type { Device, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
+import type { Host } from './host.js'
+import { queryGroup } from './query.js'
+import { scan } from './scan.js'
+import type { Selection } from './selection.js'
+
+export interface GatherOptions {
+  /** false with --no-open: sysfs only, nothing under /dev/vfio is opened (so nothing is reset). */
+  open: boolean
+}
+
+export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
+  const s = scan(host.fs, sel, host.names)
+  const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys))
+  const groups: IommuGroup[] = s.groups.map((g) => {
+    const shown = g.members.filter((d) => g.selected.has(d.address))
+    const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
+    if (!gather.open || targets.length === 0 || g.node === null) {
+      return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: null, container: null, devices: shown }
+    }
+    const r = queryGroup(vfio, g.node.path, targets, { group: g.id, noiommu: g.noiommu })
+    const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
+    return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: r.status, container: r.container, devices }
+  })
+  const inv = { host: s.host, groups, ungrouped: s.ungrouped, failures: 0, opened: gather.open }
+  return { ...inv, failures: countFailures(inv) }
+}
+
+const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok
+
+export function countFailures(inv: Pick<Inventory, 'groups'>): number {
+  let n = 0
+  for (const g of inv.groups) {
+    if (isFail(g.status)) n++
+    if (isFail(g.container)) n++
+    else if (g.container?.ok && isFail(g.container.value.iommuInfo)) n++
+    for (const d of g.devices) {
+      if (d.vfio === null) continue
+      if (!d.vfio.ok) {
+        n++
+        continue
+      }
+      const v = d.vfio.value
+      n += v.regions.filter((r) => isFail(r.info)).length
+      n += v.irqs.filter((r) => isFail(r.info)).length
+      if (isFail(v.hotReset)) n++
+      n += v.features.filter((f) => f.error !== undefined).length
+    }
+  }
+  return n
+}

@@ -1,0 +1,183 @@
+// The kernel queries for one group and its VFIO devices. Every step yields a Probe; every fd opened
+// here is closed in a finally block.
+import { EXTENSION_IDS, FEATURE_IDS, extensionName, featureName, pciIrqName, pciRegionName } from '../kernel/abi/flags.js'
+import * as U from '../kernel/abi/vfio-uapi.js'
+import type { Vfio } from '../kernel/vfio.js'
+import type {
+  ContainerInfo,
+  Device,
+  FeatureProbe,
+  GroupStatus,
+  IrqEntry,
+  Probe,
+  ProbeError,
+  Quirk,
+  RegionEntry,
+  VfioDeviceView,
+} from '../model/types.js'
+import { withHint } from './hints.js'
+
+const CONTAINER = '/dev/vfio/vfio'
+
+export interface GroupResult {
+  status: Probe<GroupStatus> | null
+  container: Probe<ContainerInfo> | null
+  views: Map<string, Probe<VfioDeviceView>>
+}
+
+interface Ctx {
+  group: number
+  noiommu: boolean
+}
+
+function failed(error: ProbeError, ctx: Ctx): { ok: false; error: ProbeError } {
+  return { ok: false, error: withHint(error, ctx) }
+}
+
+function quirk(error: ProbeError, reason: string): Quirk {
+  return { state: 'unavailable', reason, error }
+}
+
+const bdf = (seg: number, bus: number, devfn: number): string =>
+  `${seg.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`
+
+/** Opens the group, attaches a fresh container and queries every VFIO device in `devices`. */
+export function queryGroup(v: Vfio, groupPath: string, devices: readonly Device[], ctx: Ctx): GroupResult {
+  const views = new Map<string, Probe<VfioDeviceView>>()
+  const failAll = (e: ProbeError): void => devices.forEach((d) => views.set(d.address, failed(e, ctx)))
+  const g = v.open(groupPath)
+  if (!g.ok) {
+    const e = withHint(g.error, ctx)
+    failAll(e)
+    return { status: { ok: false, error: e }, container: null, views }
+  }
+  try {
+    const status = v.groupStatus(g.value, groupPath)
+    if (!status.ok) {
+      failAll(status.error)
+      return { status: failed(status.error, ctx), container: null, views }
+    }
+    if (!status.value.viable) {
+      failAll({ op: 'VFIO_GROUP_GET_STATUS', errno: 0, code: 'NOT_VIABLE', path: groupPath, hint: 'the group is not viable: every member must be bound to a VFIO driver, pci-stub, or no driver' })
+      return { status, container: null, views }
+    }
+    const container = attach(v, g.value, groupPath, ctx)
+    if (!container.ok) {
+      failAll(container.error)
+      return { status, container, views }
+    }
+    try {
+      for (const d of devices) views.set(d.address, queryDevice(v, g.value, d.address, groupPath, ctx))
+    } finally {
+      v.close(container.value.fd)
+    }
+    return { status, container: { ok: true, value: container.value.info }, views }
+  } finally {
+    v.close(g.value)
+  }
+}
+
+function attach(v: Vfio, groupFd: number, groupPath: string, ctx: Ctx): Probe<{ fd: number; info: ContainerInfo }> {
+  const c = v.open(CONTAINER)
+  if (!c.ok) return failed(c.error, ctx)
+  const fd = c.value
+  let done = false
+  try {
+    const api = v.apiVersion(fd, CONTAINER)
+    if (!api.ok) return failed(api.error, ctx)
+    const extensions: ContainerInfo['extensions'][number][] = []
+    for (const id of EXTENSION_IDS) {
+      const r = v.checkExtension(fd, id, CONTAINER)
+      extensions.push({ id, name: extensionName(id), value: r.ok ? r.value : -r.error.errno })
+    }
+    const has = (id: number): boolean => extensions.some((e) => e.id === id && e.value > 0)
+    const set = v.setContainer(groupFd, fd, groupPath)
+    if (!set.ok) return failed(set.error, ctx)
+    const model = ctx.noiommu ? 'noiommu' : has(U.VFIO_TYPE1v2_IOMMU) ? 'type1v2' : has(U.VFIO_TYPE1_IOMMU) ? 'type1' : null
+    if (model === null) {
+      return failed({ op: 'VFIO_CHECK_EXTENSION', errno: 19, code: 'ENODEV', path: CONTAINER, hint: 'no usable IOMMU backend: load vfio_iommu_type1 (modprobe vfio_iommu_type1)' }, ctx)
+    }
+    const type = model === 'noiommu' ? U.VFIO_NOIOMMU_IOMMU : model === 'type1v2' ? U.VFIO_TYPE1v2_IOMMU : U.VFIO_TYPE1_IOMMU
+    const si = v.setIommu(fd, type, CONTAINER)
+    if (!si.ok) return failed(si.error, ctx)
+    // No-IOMMU containers have no GET_INFO (ENOTTY): nothing to ask.
+    const iommuInfo = model === 'noiommu' ? null : v.iommuInfo(fd, CONTAINER)
+    done = true
+    return { ok: true, value: { fd, info: { apiVersion: api.value, extensions, model, iommuInfo: iommuInfo && (iommuInfo.ok ? iommuInfo : failed(iommuInfo.error, ctx)) } } }
+  } finally {
+    if (!done) v.close(fd)
+  }
+}
+
+function queryDevice(v: Vfio, groupFd: number, name: string, groupPath: string, ctx: Ctx): Probe<VfioDeviceView> {
+  const dfd = v.getDeviceFd(groupFd, name, groupPath)
+  if (!dfd.ok) return failed(dfd.error, ctx)
+  const path = `${groupPath} ${name}`
+  try {
+    const info = v.deviceInfo(dfd.value, path)
+    if (!info.ok) return failed(info.error, ctx)
+    const pci = (info.value.flags & U.VFIO_DEVICE_FLAGS_PCI) !== 0
+    const regions: RegionEntry[] = []
+    for (let i = 0; i < info.value.numRegions; i++) regions.push(regionEntry(v, dfd.value, i, pci, path, ctx))
+    const irqs: IrqEntry[] = []
+    for (let i = 0; i < info.value.numIrqs; i++) irqs.push(irqEntry(v, dfd.value, i, pci, path, ctx))
+    return {
+      ok: true,
+      value: {
+        flags: info.value.flags,
+        flagNames: info.value.flagNames,
+        numRegions: info.value.numRegions,
+        numIrqs: info.value.numIrqs,
+        caps: info.value.caps,
+        regions,
+        irqs,
+        hotReset: pci ? hotReset(v, dfd.value, path, ctx) : null,
+        features: features(v, dfd.value, path, ctx),
+      },
+    }
+  } finally {
+    v.close(dfd.value)
+  }
+}
+
+function regionEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string, ctx: Ctx): RegionEntry {
+  const r = v.regionInfo(fd, i, path)
+  let name = (pci ? pciRegionName(i) : null) ?? `region ${i}`
+  if (r.ok) {
+    const t = r.value.caps.find((c) => c.kind === 'type')
+    if (t !== undefined && t.kind === 'type') name = `${t.typeName}/${t.subtypeName}`
+    return { index: i, name, info: r }
+  }
+  if (pci && i === U.VFIO_PCI_VGA_REGION_INDEX && r.error.code === 'EINVAL') {
+    return { index: i, name, info: quirk(r.error, 'no VGA region: not a VGA device, or VGA support disabled in vfio-pci') }
+  }
+  return { index: i, name, info: failed(r.error, ctx) }
+}
+
+function irqEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string, ctx: Ctx): IrqEntry {
+  const r = v.irqInfo(fd, i, path)
+  const name = (pci ? pciIrqName(i) : null) ?? `irq ${i}`
+  if (r.ok) return { index: i, name, info: r }
+  if (pci && i === U.VFIO_PCI_ERR_IRQ_INDEX && r.error.code === 'EINVAL') {
+    return { index: i, name, info: quirk(r.error, 'no error interrupt: conventional PCI device (not PCI Express)') }
+  }
+  return { index: i, name, info: failed(r.error, ctx) }
+}
+
+function hotReset(v: Vfio, fd: number, path: string, ctx: Ctx): VfioDeviceView['hotReset'] {
+  const r = v.hotResetInfo(fd, path, bdf)
+  if (r.ok) return r
+  if (r.error.code === 'ENODEV') return quirk(r.error, 'no slot or bus reset possible (e.g. an integrated endpoint on the root bus)')
+  return failed(r.error, ctx)
+}
+
+function features(v: Vfio, fd: number, path: string, ctx: Ctx): FeatureProbe[] {
+  return FEATURE_IDS.map((id) => {
+    const p = v.featureProbe(fd, id, path)
+    const base = { id, name: featureName(id) }
+    if (!p.ok) return { ...base, supported: false, error: withHint(p.error, ctx) }
+    if (!p.value || id !== U.VFIO_DEVICE_FEATURE_MIGRATION) return { ...base, supported: p.value }
+    const m = v.migrationFlags(fd, path)
+    return m.ok ? { ...base, supported: true, detail: m.value } : { ...base, supported: true, error: withHint(m.error, ctx) }
+  })
+}

@@ -1,0 +1,99 @@
+// The sysfs scan: IOMMU groups, their member devices, viability and host readiness. Opens nothing.
+import type { DevNode, Device, HostInfo, Viability } from '../model/types.js'
+import type { FsReader } from './fs.js'
+import type { NameDb } from './pci-ids.js'
+import { matches, type Selection } from './selection.js'
+import { isDmaSafeDriver, isVfioDriver, readDevice, resolveLink } from './sysfs-device.js'
+
+const GROUPS = '/sys/kernel/iommu_groups'
+const MODULES = ['vfio', 'vfio_iommu_type1', 'vfio_pci', 'vfio_pci_core', 'vfio_platform', 'vfio_amba', 'vfio_virqfd', 'iommufd', 'vfio_mdev', 'mdev']
+
+/** A group as sysfs shows it, before any ioctl. */
+export interface ScannedGroup {
+  id: number
+  noiommu: boolean
+  domainType: string | null
+  node: DevNode | null
+  viability: Viability
+  /** All members (viability needs them); `selected` marks the ones to show. */
+  members: Device[]
+  selected: Set<string>
+}
+
+export interface Scan {
+  host: HostInfo
+  groups: ScannedGroup[]
+  ungrouped: Device[]
+}
+
+export function devNode(fs: FsReader, path: string): DevNode | null {
+  const s = fs.stat(path)
+  return s === null ? null : { path, mode: s.mode, uid: s.uid, gid: s.gid, rdev: s.rdev }
+}
+
+export function scanHost(fs: FsReader): HostInfo {
+  const param = fs.readText('/sys/module/vfio/parameters/enable_unsafe_noiommu_mode')?.trim() ?? null
+  return {
+    iommus: fs.list('/sys/class/iommu') ?? [],
+    groupCount: (fs.list(GROUPS) ?? []).length,
+    modules: MODULES.filter((m) => fs.stat('/sys/module/' + m) !== null),
+    noiommuEnabled: param === null ? null : param === 'Y' || param === '1',
+    containerNode: devNode(fs, '/dev/vfio/vfio'),
+    iommufdNode: devNode(fs, '/dev/iommu'),
+    kernel: fs.readText('/proc/sys/kernel/osrelease')?.trim() ?? null,
+  }
+}
+
+function viability(members: readonly Device[]): Viability {
+  const blockers = members
+    .filter((d) => d.driver !== null && !isDmaSafeDriver(d.driver))
+    .map((d) => ({ address: d.address, driver: d.driver ?? '' }))
+  return { viable: blockers.length === 0, blockers }
+}
+
+export function scan(fs: FsReader, sel: Selection, names: NameDb | null): Scan {
+  const host = scanHost(fs)
+  const ids = (fs.list(GROUPS) ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  const groups: ScannedGroup[] = []
+  const grouped = new Set<string>()
+  for (const id of ids) {
+    if (sel.group !== null && sel.group !== id) continue
+    const dir = `${GROUPS}/${id}`
+    const members: Device[] = []
+    for (const name of fs.list(dir + '/devices') ?? []) {
+      const devPath = resolveLink(fs, `${dir}/devices/${name}`)
+      if (devPath === null) continue
+      members.push(readDevice(fs, name, devPath, names))
+      grouped.add(name)
+    }
+    const selected = new Set(members.filter((d) => matches(sel, d, id)).map((d) => d.address))
+    if (selected.size === 0) continue
+    // vfio names the group "vfio-noiommu" when it made it up for no-IOMMU mode.
+    const noiommu = fs.readText(dir + '/name')?.trim() === 'vfio-noiommu' || fs.stat(`/dev/vfio/noiommu-${id}`) !== null
+    groups.push({
+      id,
+      noiommu,
+      domainType: fs.readText(dir + '/type')?.trim() ?? null,
+      node: devNode(fs, noiommu ? `/dev/vfio/noiommu-${id}` : `/dev/vfio/${id}`),
+      viability: viability(members),
+      members,
+      selected,
+    })
+  }
+  return { host, groups, ungrouped: sel.group === null ? ungroupedVfio(fs, grouped, sel, names) : [] }
+}
+
+/** VFIO-bound PCI devices with no IOMMU group: shown so that a broken set-up is visible. */
+function ungroupedVfio(fs: FsReader, grouped: Set<string>, sel: Selection, names: NameDb | null): Device[] {
+  const out: Device[] = []
+  for (const name of fs.list('/sys/bus/pci/devices') ?? []) {
+    if (grouped.has(name)) continue
+    const devPath = resolveLink(fs, '/sys/bus/pci/devices/' + name)
+    const drv = devPath === null ? null : fs.readLink(devPath + '/driver')
+    // Only VFIO-bound devices matter here; skip the rest before reading all their files.
+    if (devPath === null || drv === null || !isVfioDriver(drv.slice(drv.lastIndexOf('/') + 1))) continue
+    const d = readDevice(fs, name, devPath, names)
+    if (d.vfioDriver && matches(sel, d, null)) out.push(d)
+  }
+  return out
+}

@@ -1,0 +1,114 @@
+// One device as sysfs describes it: identity, binding, resources, reset methods, DT node, cdev.
+// Pure over FsReader; never opens /dev/vfio.
+import { posix } from 'node:path'
+import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.js'
+import type { FsReader } from './fs.js'
+import type { NameDb } from './pci-ids.js'
+
+const DT_BASE = '/sys/firmware/devicetree/base'
+
+/** Drivers that set driver_managed_dma: they do not break a group's viability (vfio-abi.md §4.1). */
+export function isDmaSafeDriver(driver: string): boolean {
+  return isVfioDriver(driver) || driver === 'pci-stub' || driver === 'pcieport'
+}
+
+export function isVfioDriver(driver: string): boolean {
+  return driver.startsWith('vfio') || driver.endsWith('-vfio-pci') || driver.endsWith('_vfio_pci')
+}
+
+export function resolveLink(fs: FsReader, path: string): string | null {
+  const t = fs.readLink(path)
+  return t === null ? null : posix.resolve(posix.dirname(path), t)
+}
+
+function hexFile(fs: FsReader, path: string): number | null {
+  const t = fs.readText(path)
+  if (t === null) return null
+  const n = parseInt(t.trim(), 16)
+  return Number.isFinite(n) ? n : null
+}
+
+function baseName(fs: FsReader, path: string): string | null {
+  const t = fs.readLink(path)
+  return t === null ? null : posix.basename(t)
+}
+
+export function parseResources(text: string): HostResource[] {
+  const out: HostResource[] = []
+  text.split('\n').forEach((line, index) => {
+    const f = line.trim().split(/\s+/)
+    if (f.length < 3) return
+    let start: bigint, end: bigint, flags: bigint
+    try {
+      ;[start, end, flags] = [BigInt(f[0] ?? ''), BigInt(f[1] ?? ''), BigInt(f[2] ?? '')]
+    } catch {
+      return
+    }
+    const size = end === 0n && start === 0n ? 0n : end - start + 1n
+    const kind = (flags & 0x100n) !== 0n ? 'io' : (flags & 0x200n) !== 0n ? 'mem' : 'none'
+    out.push({ index, start, end, flags, size, kind, prefetch: (flags & 0x2000n) !== 0n, is64: (flags & 0x100000n) !== 0n })
+  })
+  return out
+}
+
+function ofNode(fs: FsReader, devPath: string): OfNode | null {
+  const target = resolveLink(fs, devPath + '/of_node')
+  if (target === null) return null
+  const path = target.startsWith(DT_BASE) ? target.slice(DT_BASE.length) || '/' : target
+  const raw = fs.readBytes(devPath + '/of_node/compatible')
+  const compatible = raw === null ? [] : Buffer.from(raw).toString('latin1').split('\0').filter((s) => s !== '')
+  return { path, compatible }
+}
+
+function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity | null {
+  const vendorId = hexFile(fs, p + '/vendor')
+  const deviceId = hexFile(fs, p + '/device')
+  const classCode = hexFile(fs, p + '/class')
+  if (vendorId === null || deviceId === null || classCode === null) return null
+  return {
+    vendorId,
+    deviceId,
+    subsystemVendorId: hexFile(fs, p + '/subsystem_vendor'),
+    subsystemDeviceId: hexFile(fs, p + '/subsystem_device'),
+    classCode,
+    revision: hexFile(fs, p + '/revision'),
+    vendorName: names?.vendor(vendorId) ?? null,
+    deviceName: names?.device(vendorId, deviceId) ?? null,
+    className: names?.className(classCode) ?? null,
+  }
+}
+
+function cdevOf(fs: FsReader, p: string): string | null {
+  const entries = fs.list(p + '/vfio-dev')
+  const n = entries?.find((e) => /^vfio\d+$/.test(e))
+  // Without CONFIG_VFIO_DEVICE_CDEV the vfio-dev dir exists but has no dev file.
+  return n !== undefined && fs.readText(`${p}/vfio-dev/${n}/dev`) !== null ? `/dev/vfio/devices/${n}` : null
+}
+
+/** Reads everything sysfs says about the device at devPath (an absolute /sys/devices/... path). */
+export function readDevice(fs: FsReader, address: string, devPath: string, names: NameDb | null): Device {
+  const bus = baseName(fs, devPath + '/subsystem') ?? 'unknown'
+  const pci = bus === 'pci' ? pciIdentity(fs, devPath, names) : null
+  const driver = baseName(fs, devPath + '/driver')
+  const ov = fs.readText(devPath + '/driver_override')?.trim() ?? null
+  const resText = bus === 'pci' ? fs.readText(devPath + '/resource') : null
+  const reset = bus === 'pci' ? fs.readText(devPath + '/reset_method') : null
+  const numa = fs.readText(devPath + '/numa_node')
+  const base = pci === null ? -1 : pci.classCode >> 16
+  const sub = pci === null ? -1 : (pci.classCode >> 8) & 0xff
+  return {
+    address,
+    bus,
+    pci,
+    driver,
+    driverOverride: ov === null || ov === '' || ov === '(null)' ? null : ov,
+    vfioDriver: driver !== null && isVfioDriver(driver),
+    bridge: base === 0x06 && (sub === 0x04 || sub === 0x09),
+    resources: resText === null ? [] : parseResources(resText),
+    resetMethods: reset === null ? null : reset.trim().split(/\s+/).filter((s) => s !== ''),
+    numaNode: numa === null || numa.trim() === '' ? null : Number(numa.trim()),
+    ofNode: ofNode(fs, devPath),
+    cdev: cdevOf(fs, devPath),
+    vfio: null,
+  }
+}

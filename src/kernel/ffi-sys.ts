@@ -1,0 +1,91 @@
+// The real kernel: the ONLY file that imports the FFI library. open/close/pread use node:fs on raw
+// fds; only ioctl goes through koffi. Every call returns -errno instead of throwing.
+import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { IoctlArg, Sys } from './sys.js'
+
+interface Koffi {
+  load(lib: string): { func(proto: string): (...args: unknown[]) => number }
+  errno(): number
+}
+
+type IoctlFn = (fd: number, req: number, arg: unknown) => number
+
+interface Bindings {
+  ioctlPtr: IoctlFn
+  ioctlInt: IoctlFn
+  ioctlStr: IoctlFn
+  errno: () => number
+}
+
+let bindings: Bindings | null = null
+
+// Loaded on first ioctl only: runs that never open /dev/vfio (--no-open, --from) skip its start-up cost.
+function load(): Bindings {
+  if (bindings) return bindings
+  const require = createRequire(import.meta.url)
+  const koffi = require('koffi') as Koffi
+  const libc = koffi.load('libc.so.6')
+  bindings = {
+    ioctlPtr: libc.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)') as IoctlFn,
+    ioctlInt: libc.func('int ioctl(int fd, unsigned long req, long arg)') as IoctlFn,
+    ioctlStr: libc.func('int ioctl(int fd, unsigned long req, const char *arg)') as IoctlFn,
+    errno: () => koffi.errno(),
+  }
+  return bindings
+}
+
+function errnoOf(e: unknown): number {
+  const n = (e as { errno?: unknown }).errno
+  // node:fs reports errno as a negative number (libuv convention).
+  return typeof n === 'number' ? Math.abs(n) : 5 /* EIO */
+}
+
+export class FfiSys implements Sys {
+  open(path: string, mode: 'r' | 'rw'): number {
+    try {
+      // libuv adds O_CLOEXEC itself.
+      const flags = (mode === 'rw' ? constants.O_RDWR : constants.O_RDONLY)
+      return openSync(path, flags)
+    } catch (e: unknown) {
+      return -errnoOf(e)
+    }
+  }
+
+  close(fd: number): void {
+    try {
+      closeSync(fd)
+    } catch {
+      // Closing is best effort: the fd is gone either way.
+    }
+  }
+
+  ioctl(fd: number, request: number, arg: IoctlArg): number {
+    const b = load()
+    let r: number
+    switch (arg.kind) {
+      case 'none':
+        r = b.ioctlInt(fd, request, 0)
+        break
+      case 'int':
+        r = b.ioctlInt(fd, request, arg.value)
+        break
+      case 'buf':
+        r = b.ioctlPtr(fd, request, arg.buf)
+        break
+      case 'str':
+        r = b.ioctlStr(fd, request, arg.value)
+        break
+    }
+    // errno must be read before any other foreign call.
+    return r < 0 ? -b.errno() : r
+  }
+
+  pread(fd: number, buf: Uint8Array, pos: bigint): number {
+    try {
+      return readSync(fd, buf, 0, buf.length, pos)
+    } catch (e: unknown) {
+      return -errnoOf(e)
+    }
+  }
+}

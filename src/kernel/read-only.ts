@@ -1,0 +1,69 @@
+// The read-only guarantee, enforced at the seam: every ioctl is checked against an allowlist keyed by
+// the kind of fd it goes to (the same number means different things on different fds, vfio-abi.md §1).
+import { InternalError } from '../errors.js'
+import * as U from './abi/vfio-uapi.js'
+import type { IoctlArg, Sys } from './sys.js'
+
+type FdKind = 'container' | 'group' | 'device' | 'cdev' | 'iommufd' | 'other'
+
+// Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (vfio-abi.md §8.1).
+const ALLOWED: Record<FdKind, readonly number[]> = {
+  container: [U.VFIO_GET_API_VERSION, U.VFIO_CHECK_EXTENSION, U.VFIO_SET_IOMMU, U.VFIO_IOMMU_GET_INFO],
+  group: [U.VFIO_GROUP_GET_STATUS, U.VFIO_GROUP_SET_CONTAINER, U.VFIO_GROUP_UNSET_CONTAINER, U.VFIO_GROUP_GET_DEVICE_FD],
+  device: [U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE],
+  cdev: [U.VFIO_DEVICE_BIND_IOMMUFD, U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE],
+  iommufd: [U.IOMMU_GET_HW_INFO],
+  other: [],
+}
+
+function kindOf(path: string): FdKind {
+  if (path === '/dev/vfio/vfio') return 'container'
+  if (/^\/dev\/vfio\/(noiommu-)?\d+$/.test(path)) return 'group'
+  if (/^\/dev\/vfio\/devices\/vfio\d+$/.test(path)) return 'cdev'
+  if (path === '/dev/iommu') return 'iommufd'
+  return 'other'
+}
+
+/** A feature request is read-only when it only probes, or GETs the static MIGRATION flags. */
+function featureReadOnly(arg: IoctlArg): boolean {
+  if (arg.kind !== 'buf' || arg.buf.length < 8) return false
+  const flags = new DataView(arg.buf.buffer, arg.buf.byteOffset, 8).getUint32(4, true)
+  if ((flags & U.VFIO_DEVICE_FEATURE_SET) !== 0) return false
+  if ((flags & U.VFIO_DEVICE_FEATURE_PROBE) !== 0) return true
+  return flags === (U.VFIO_DEVICE_FEATURE_GET | U.VFIO_DEVICE_FEATURE_MIGRATION)
+}
+
+export class ReadOnlySys implements Sys {
+  private kinds = new Map<number, FdKind>()
+  /** Every ioctl let through, for the read-only test. */
+  readonly issued: { kind: FdKind; request: number }[] = []
+
+  constructor(private readonly inner: Sys) {}
+
+  open(path: string, mode: 'r' | 'rw'): number {
+    const fd = this.inner.open(path, mode)
+    if (fd >= 0) this.kinds.set(fd, kindOf(path))
+    return fd
+  }
+
+  close(fd: number): void {
+    this.kinds.delete(fd)
+    this.inner.close(fd)
+  }
+
+  ioctl(fd: number, request: number, arg: IoctlArg): number {
+    const kind = this.kinds.get(fd) ?? 'other'
+    const allowed = ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg))
+    if (!allowed) {
+      throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
+    }
+    this.issued.push({ kind, request })
+    const r = this.inner.ioctl(fd, request, arg)
+    if (request === U.VFIO_GROUP_GET_DEVICE_FD && r >= 0) this.kinds.set(r, 'device')
+    return r
+  }
+
+  pread(fd: number, buf: Uint8Array, pos: bigint): number {
+    return this.inner.pread(fd, buf, pos)
+  }
+}

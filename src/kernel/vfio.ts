@@ -1,0 +1,218 @@
+// The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
+// errno always kept. Returns Probe values; never throws for kernel answers.
+import type { GroupStatus, HotResetInfo, InfoCap, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
+import { walkCaps } from './abi/caps.js'
+import {
+  deviceFlagNames,
+  hotResetFlagNames,
+  iommuInfoFlagNames,
+  irqFlagNames,
+  migrationFlagNames,
+  regionFlagNames,
+} from './abi/flags.js'
+import {
+  decodeDeviceInfo,
+  decodeFeatureMigration,
+  decodeGroupStatus,
+  decodeHotResetInfo,
+  decodeIommuType1Info,
+  decodeIrqInfo,
+  decodeRegionInfo,
+  encodeDeviceInfo,
+  encodeFeature,
+  encodeGroupStatus,
+  encodeHotResetInfo,
+  encodeInt32,
+  encodeIommuType1Info,
+  encodeIrqInfo,
+  encodeRegionInfo,
+} from './abi/structs.js'
+import * as U from './abi/vfio-uapi.js'
+import { errnoName } from './errno.js'
+import type { Sys } from './sys.js'
+
+export interface DeviceInfo {
+  flags: number
+  flagNames: string[]
+  numRegions: number
+  numIrqs: number
+  caps: InfoCap[]
+}
+
+// A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies).
+const MAX_ARGSZ = 1 << 20
+const EPROTO = 71
+
+export function fail(op: string, errno: number, path: string): { ok: false; error: ProbeError } {
+  return { ok: false, error: { op, errno, code: errnoName(errno), path } }
+}
+
+function bad(op: string, path: string, why: string): { ok: false; error: ProbeError } {
+  return { ok: false, error: { op, errno: EPROTO, code: 'EPROTO', path, hint: `the kernel's reply makes no sense (${why}); please report it with --save` } }
+}
+
+function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value }
+}
+
+export class Vfio {
+  constructor(private readonly sys: Sys) {}
+
+  open(path: string): Probe<number> {
+    const fd = this.sys.open(path, 'rw')
+    return fd < 0 ? fail('open', -fd, path) : ok(fd)
+  }
+
+  close(fd: number): void {
+    this.sys.close(fd)
+  }
+
+  apiVersion(fd: number, path: string): Probe<number> {
+    const r = this.sys.ioctl(fd, U.VFIO_GET_API_VERSION, { kind: 'none' })
+    return r < 0 ? fail('VFIO_GET_API_VERSION', -r, path) : ok(r)
+  }
+
+  checkExtension(fd: number, id: number, path: string): Probe<number> {
+    const r = this.sys.ioctl(fd, U.VFIO_CHECK_EXTENSION, { kind: 'int', value: id })
+    return r < 0 ? fail(`VFIO_CHECK_EXTENSION ${id}`, -r, path) : ok(r)
+  }
+
+  groupStatus(fd: number, path: string): Probe<GroupStatus> {
+    const buf = encodeGroupStatus()
+    const r = this.sys.ioctl(fd, U.VFIO_GROUP_GET_STATUS, { kind: 'buf', buf })
+    if (r < 0) return fail('VFIO_GROUP_GET_STATUS', -r, path)
+    const { flags } = decodeGroupStatus(buf)
+    return ok({
+      flags,
+      viable: (flags & U.VFIO_GROUP_FLAGS_VIABLE) !== 0,
+      containerSet: (flags & U.VFIO_GROUP_FLAGS_CONTAINER_SET) !== 0,
+    })
+  }
+
+  setContainer(groupFd: number, containerFd: number, path: string): Probe<true> {
+    const r = this.sys.ioctl(groupFd, U.VFIO_GROUP_SET_CONTAINER, { kind: 'buf', buf: encodeInt32(containerFd) })
+    return r < 0 ? fail('VFIO_GROUP_SET_CONTAINER', -r, path) : ok(true)
+  }
+
+  setIommu(containerFd: number, type: number, path: string): Probe<true> {
+    const r = this.sys.ioctl(containerFd, U.VFIO_SET_IOMMU, { kind: 'int', value: type })
+    return r < 0 ? fail(`VFIO_SET_IOMMU ${type}`, -r, path) : ok(true)
+  }
+
+  /** Issues an info ioctl, then again with the argsz the kernel asked for (two-pass protocol). */
+  private twoPass(fd: number, req: number, op: string, path: string, make: (argsz: number) => Uint8Array): Probe<Uint8Array> {
+    let buf = make(0)
+    for (let pass = 0; pass < 2; pass++) {
+      const r = this.sys.ioctl(fd, req, { kind: 'buf', buf })
+      if (r < 0) return fail(op, -r, path)
+      const want = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true)
+      if (want <= buf.length) return ok(buf)
+      if (want > MAX_ARGSZ) return bad(op, path, `argsz ${want}`)
+      if (pass === 0) buf = make(want)
+    }
+    return bad(op, path, 'argsz grew on the second call')
+  }
+
+  deviceInfo(fd: number, path: string): Probe<DeviceInfo> {
+    const p = this.twoPass(fd, U.VFIO_DEVICE_GET_INFO, 'VFIO_DEVICE_GET_INFO', path, (n) => encodeDeviceInfo(Math.max(n, 24)))
+    if (!p.ok) return p
+    const d = decodeDeviceInfo(p.value)
+    const hasCaps = (d.flags & U.VFIO_DEVICE_FLAGS_CAPS) !== 0 && d.capOffset !== 0
+    return ok({
+      flags: d.flags,
+      flagNames: deviceFlagNames(d.flags),
+      numRegions: d.numRegions,
+      numIrqs: d.numIrqs,
+      caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'device') : [],
+    })
+  }
+
+  regionInfo(fd: number, index: number, path: string): Probe<Region> {
+    const op = `VFIO_DEVICE_GET_REGION_INFO index ${index}`
+    const p = this.twoPass(fd, U.VFIO_DEVICE_GET_REGION_INFO, op, path, (n) => encodeRegionInfo(index, Math.max(n, 32)))
+    if (!p.ok) return p
+    const d = decodeRegionInfo(p.value)
+    if (d.index !== index) return bad(op, path, `reply names index ${d.index}`)
+    const hasCaps = (d.flags & U.VFIO_REGION_INFO_FLAG_CAPS) !== 0 && d.capOffset !== 0
+    return ok({
+      index,
+      flags: d.flags,
+      flagNames: regionFlagNames(d.flags),
+      size: d.size,
+      offset: d.offset,
+      caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'region') : [],
+      absent: d.size === 0n && d.flags === 0,
+    })
+  }
+
+  irqInfo(fd: number, index: number, path: string): Probe<Irq> {
+    const op = `VFIO_DEVICE_GET_IRQ_INFO index ${index}`
+    const buf = encodeIrqInfo(index)
+    const r = this.sys.ioctl(fd, U.VFIO_DEVICE_GET_IRQ_INFO, { kind: 'buf', buf })
+    if (r < 0) return fail(op, -r, path)
+    const d = decodeIrqInfo(buf)
+    if (d.index !== index) return bad(op, path, `reply names index ${d.index}`)
+    return ok({ index, flags: d.flags, flagNames: irqFlagNames(d.flags), count: d.count })
+  }
+
+  /** ENOSPC is part of the protocol: the header still carries the count needed. */
+  hotResetInfo(fd: number, path: string, bdfOf: (segment: number, bus: number, devfn: number) => string): Probe<HotResetInfo> {
+    const op = 'VFIO_DEVICE_GET_PCI_HOT_RESET_INFO'
+    let buf = encodeHotResetInfo(12)
+    let r = this.sys.ioctl(fd, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, { kind: 'buf', buf })
+    if (r === -28 /* ENOSPC */) {
+      const { count } = decodeHotResetInfo(buf)
+      const size = 12 + count * 8
+      if (size > MAX_ARGSZ) return bad(op, path, `count ${count}`)
+      buf = encodeHotResetInfo(size)
+      r = this.sys.ioctl(fd, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, { kind: 'buf', buf })
+    }
+    if (r < 0) return fail(op, -r, path)
+    const d = decodeHotResetInfo(buf)
+    if (d.devices.length !== d.count) return bad(op, path, `count ${d.count} but ${d.devices.length} entries fit`)
+    return ok({
+      flags: d.flags,
+      flagNames: hotResetFlagNames(d.flags),
+      devices: d.devices.map((e) => ({ groupOrDevid: e.groupOrDevid, address: bdfOf(e.segment, e.bus, e.devfn) })),
+    })
+  }
+
+  /** VFIO_DEVICE_FEATURE with PROBE only: asks whether a feature exists, changes nothing. */
+  featureProbe(fd: number, id: number, path: string): Probe<boolean> {
+    const r = this.sys.ioctl(fd, U.VFIO_DEVICE_FEATURE, { kind: 'buf', buf: encodeFeature(U.VFIO_DEVICE_FEATURE_PROBE | id) })
+    if (r === 0) return ok(true)
+    // ENOTTY: the driver does not implement it; EINVAL from older kernels for unknown ids.
+    if (r === -25 || r === -22) return ok(false)
+    return fail(`VFIO_DEVICE_FEATURE PROBE ${id}`, -r, path)
+  }
+
+  /** GET of the MIGRATION feature returns static capability flags, not device state. */
+  migrationFlags(fd: number, path: string): Probe<string[]> {
+    const buf = encodeFeature(U.VFIO_DEVICE_FEATURE_GET | U.VFIO_DEVICE_FEATURE_MIGRATION, 8)
+    const r = this.sys.ioctl(fd, U.VFIO_DEVICE_FEATURE, { kind: 'buf', buf })
+    if (r < 0) return fail('VFIO_DEVICE_FEATURE GET MIGRATION', -r, path)
+    return ok(migrationFlagNames(decodeFeatureMigration(buf).flags))
+  }
+
+  iommuInfo(fd: number, path: string): Probe<IommuInfo> {
+    const p = this.twoPass(fd, U.VFIO_IOMMU_GET_INFO, 'VFIO_IOMMU_GET_INFO', path, (n) => encodeIommuType1Info(Math.max(n, 24)))
+    if (!p.ok) return p
+    const d = decodeIommuType1Info(p.value)
+    const hasCaps = (d.flags & U.VFIO_IOMMU_INFO_CAPS) !== 0 && d.capOffset !== 0
+    const caps = hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'iommu') : []
+    let iovaRanges: IommuInfo['iovaRanges'] = null
+    let dmaAvail: number | null = null
+    let migration: IommuInfo['migration'] = null
+    for (const c of caps) {
+      if (c.kind === 'iova-range') iovaRanges = c.ranges
+      else if (c.kind === 'dma-avail') dmaAvail = c.avail
+      else if (c.kind === 'migration') migration = { flags: c.flags, pgsizeBitmap: c.pgsizeBitmap, maxDirtyBitmapSize: c.maxDirtyBitmapSize }
+    }
+    return ok({ flags: d.flags, flagNames: iommuInfoFlagNames(d.flags), pageSizes: d.iovaPgsizes, iovaRanges, dmaAvail, migration, caps })
+  }
+
+  getDeviceFd(groupFd: number, name: string, path: string): Probe<number> {
+    const r = this.sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, { kind: 'str', value: name })
+    return r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r)
+  }
+}

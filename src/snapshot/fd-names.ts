@@ -1,0 +1,40 @@
+// Stable names for fds, shared by recorder and replayer, so replies are keyed by what an fd IS
+// (a group, the container attached to group 12, device 0000:01:00.0) rather than by its number.
+import * as U from '../kernel/abi/vfio-uapi.js'
+import type { IoctlArg } from '../kernel/sys.js'
+import { argKey } from './format.js'
+
+export class FdNames {
+  private names = new Map<number, string>()
+
+  opened(fd: number, path: string): void {
+    this.names.set(fd, path)
+  }
+
+  closed(fd: number): void {
+    this.names.delete(fd)
+  }
+
+  nameOf(fd: number): string {
+    return this.names.get(fd) ?? `fd${fd}`
+  }
+
+  key(fd: number, request: number, arg: IoctlArg): string {
+    // SET_CONTAINER passes a pointer to the container's fd number: key it by that fd's name instead.
+    if (request === U.VFIO_GROUP_SET_CONTAINER && arg.kind === 'buf' && arg.buf.length >= 4) {
+      const cfd = new DataView(arg.buf.buffer, arg.buf.byteOffset, 4).getInt32(0, true)
+      return `${this.nameOf(fd)} ${request} fd ${this.nameOf(cfd)}`
+    }
+    return `${this.nameOf(fd)} ${request} ${argKey(arg)}`
+  }
+
+  /** Called after every ioctl with its result, to name the fds it created or changed. */
+  after(fd: number, request: number, arg: IoctlArg, result: number): void {
+    if (result < 0) return
+    if (request === U.VFIO_GROUP_GET_DEVICE_FD && arg.kind === 'str') this.names.set(result, `${this.nameOf(fd)}#${arg.value}`)
+    if (request === U.VFIO_GROUP_SET_CONTAINER && arg.kind === 'buf' && arg.buf.length >= 4) {
+      const cfd = new DataView(arg.buf.buffer, arg.buf.byteOffset, 4).getInt32(0, true)
+      this.names.set(cfd, `${this.nameOf(cfd)}>${this.nameOf(fd)}`)
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// The snapshot file: every file-system read and every raw ioctl request and reply of one run.
+// Keyed, not sequential, so a replay may ask the same questions in another order or fewer of them.
+import { EnvironmentError } from '../errors.js'
+
+export const SNAPSHOT_FORMAT = 'lsvfio-snapshot'
+export const SNAPSHOT_VERSION = 1
+
+/** Result of one FsReader call. `e` is an error code (EACCES …); absent paths are `null` values. */
+export type FsEntry = { v: string | null } | { e: string }
+
+export interface IoctlEntry {
+  /** the result: ≥ 0, or -errno */
+  r: number
+  /** the argument buffer after the call, hex (kind 'buf' only) */
+  out?: string
+}
+
+export interface SnapshotDoc {
+  format: typeof SNAPSHOT_FORMAT
+  version: number
+  tool: string
+  created: string
+  argv: string[]
+  /** key "op path" (op: text, bytes (hex), link, list (JSON), stat (JSON)) → result */
+  fs: Record<string, FsEntry>
+  /** key "open path mode" → fd or -errno */
+  open: Record<string, number>
+  /** key "fdname request kind argument" → reply. fdname is the opened path, or "path#name" for device fds. */
+  ioctl: Record<string, IoctlEntry>
+  /** key "fdname offset length" → hex bytes or -errno */
+  pread: Record<string, string | number>
+}
+
+export const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+export function fromHex(s: string, where: string): Uint8Array {
+  if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) throw new EnvironmentError(`snapshot is corrupt: ${where} is not a hex string; capture it again with --save`)
+  return new Uint8Array(Buffer.from(s, 'hex'))
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** Checks the shape of a parsed snapshot: a corrupt file gets one clear message, never a crash later. */
+export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
+  const bad = (why: string): never => {
+    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (${why}); capture one with: lsvfio --save FILE`)
+  }
+  if (!isRecord(x)) return bad('not a JSON object')
+  if (x.format !== SNAPSHOT_FORMAT) return bad(`format is ${JSON.stringify(x.format)}, expected "${SNAPSHOT_FORMAT}"`)
+  if (x.version !== SNAPSHOT_VERSION) return bad(`version ${JSON.stringify(x.version)}; this lsvfio reads version ${SNAPSHOT_VERSION}`)
+  for (const k of ['fs', 'open', 'ioctl', 'pread'] as const) if (!isRecord(x[k])) bad(`"${k}" is missing or not an object`)
+  const fs = x.fs as Record<string, unknown>
+  for (const [k, v] of Object.entries(fs)) {
+    if (!isRecord(v) || !(('v' in v && (v.v === null || typeof v.v === 'string')) || ('e' in v && typeof v.e === 'string'))) bad(`fs entry "${k}" is malformed`)
+  }
+  for (const [k, v] of Object.entries(x.open as Record<string, unknown>)) if (!Number.isSafeInteger(v)) bad(`open entry "${k}" is not an integer`)
+  for (const [k, v] of Object.entries(x.ioctl as Record<string, unknown>)) {
+    if (!isRecord(v) || !Number.isSafeInteger(v.r) || (v.out !== undefined && typeof v.out !== 'string')) bad(`ioctl entry "${k}" is malformed`)
+  }
+  for (const [k, v] of Object.entries(x.pread as Record<string, unknown>)) {
+    if (typeof v !== 'string' && !Number.isSafeInteger(v)) bad(`pread entry "${k}" is malformed`)
+  }
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    tool: typeof x.tool === 'string' ? x.tool : 'unknown',
+    created: typeof x.created === 'string' ? x.created : '',
+    argv: Array.isArray(x.argv) ? x.argv.map(String) : [],
+    fs: x.fs as SnapshotDoc['fs'],
+    open: x.open as SnapshotDoc['open'],
+    ioctl: x.ioctl as SnapshotDoc['ioctl'],
+    pread: x.pread as SnapshotDoc['pread'],
+  }
+}
+
+export function argKey(arg: { kind: 'none' } | { kind: 'int'; value: number } | { kind: 'buf'; buf: Uint8Array } | { kind: 'str'; value: string }): string {
+  switch (arg.kind) {
+    case 'none':
+      return 'none'
+    case 'int':
+      return `int ${arg.value}`
+    case 'buf':
+      return `buf ${toHex(arg.buf)}`
+    case 'str':
+      return `str ${arg.value}`
+  }
+}

@@ -1,0 +1,83 @@
+// --save: wraps the real seams and writes down every answer they give.
+import type { FsReader, NodeStat } from '../inspect/fs.js'
+import { FsError } from '../inspect/fs.js'
+import type { IoctlArg, Sys } from '../kernel/sys.js'
+import { FdNames } from './fd-names.js'
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, toHex, type SnapshotDoc } from './format.js'
+
+export class Recording {
+  readonly doc: SnapshotDoc
+
+  constructor(tool: string, argv: string[], now: Date) {
+    this.doc = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, tool, created: now.toISOString(), argv, fs: {}, open: {}, ioctl: {}, pread: {} }
+  }
+}
+
+export class RecordingFs implements FsReader {
+  constructor(
+    private readonly inner: FsReader,
+    private readonly rec: Recording,
+  ) {}
+
+  private wrap<T>(op: string, path: string, f: () => T, enc: (v: T) => string | null): T {
+    try {
+      const v = f()
+      this.rec.doc.fs[`${op} ${path}`] = { v: v === null ? null : enc(v) }
+      return v
+    } catch (e: unknown) {
+      if (e instanceof FsError) this.rec.doc.fs[`${op} ${path}`] = { e: e.code }
+      throw e
+    }
+  }
+
+  readText(path: string): string | null {
+    return this.wrap('text', path, () => this.inner.readText(path), (v) => v)
+  }
+  readBytes(path: string): Uint8Array | null {
+    return this.wrap('bytes', path, () => this.inner.readBytes(path), (v) => (v === null ? null : toHex(v)))
+  }
+  readLink(path: string): string | null {
+    return this.wrap('link', path, () => this.inner.readLink(path), (v) => v)
+  }
+  list(dir: string): string[] | null {
+    return this.wrap('list', dir, () => this.inner.list(dir), (v) => JSON.stringify(v))
+  }
+  stat(path: string): NodeStat | null {
+    return this.wrap('stat', path, () => this.inner.stat(path), (v) => JSON.stringify(v))
+  }
+}
+
+export class RecordingSys implements Sys {
+  private names = new FdNames()
+
+  constructor(
+    private readonly inner: Sys,
+    private readonly rec: Recording,
+  ) {}
+
+  open(path: string, mode: 'r' | 'rw'): number {
+    const fd = this.inner.open(path, mode)
+    this.rec.doc.open[`${path} ${mode}`] = fd
+    if (fd >= 0) this.names.opened(fd, path)
+    return fd
+  }
+
+  close(fd: number): void {
+    this.names.closed(fd)
+    this.inner.close(fd)
+  }
+
+  ioctl(fd: number, request: number, arg: IoctlArg): number {
+    const key = this.names.key(fd, request, arg)
+    const r = this.inner.ioctl(fd, request, arg)
+    this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+    this.names.after(fd, request, arg, r)
+    return r
+  }
+
+  pread(fd: number, buf: Uint8Array, pos: bigint): number {
+    const r = this.inner.pread(fd, buf, pos)
+    this.rec.doc.pread[`${this.names.nameOf(fd)} ${pos} ${buf.length}`] = r < 0 ? r : toHex(buf.subarray(0, r))
+    return r
+  }
+}
