@@ -81,7 +81,7 @@ resolve_kver() {
             || die "$SRCPKG=$KPKGVER not in the archive (headers $KVER are $KPKGVER)"
         # -common and linux-kbuild as named by the headers' Depends (same version as the headers)
         HDRDEPS=$(apt-cache "${APT[@]}" depends "linux-headers-$KVER=$KPKGVER" \
-                  | awk '/Depends: linux-(headers-.*-common|kbuild-)/{print $2}' | sort -u | tr '\n' ' ')
+                  | awk '/Depends: linux-(headers-.*-common|kbuild-|base-[0-9])/{print $2}' | sort -u | tr '\n' ' ')
         USE_ALT=; [ ${#APT[@]} -eq 0 ] || USE_ALT=1
         printf 'KPKGVER=%q\nSRCPKG=%q\nHDRDEPS=%q\nUSE_ALT=%q\n' "$KPKGVER" "$SRCPKG" "$HDRDEPS" "$USE_ALT" > "$cache"
     fi
