@@ -1,0 +1,87 @@
+// The lspci-like text renderer: (inventory, view, style) → lines. Human text: may change between
+// versions (the JSON output is the stable contract).
+import type { Inventory } from '../model/types.js'
+import { devNodeString, plural } from './format.js'
+import type { Style } from './style.js'
+import { deviceDetail, deviceLine } from './text-device.js'
+import { groupDetail, groupHeader } from './text-group.js'
+import type { ViewOptions } from './view.js'
+
+export const NO_OPEN_NOTE = '--no-open: nothing was opened; device details need opening, which resets vfio-pci devices'
+
+function hasModule(inv: Inventory, name: string): boolean {
+  const want = name.replace(/-/g, '_')
+  return inv.host.modules.some((m) => m.replace(/-/g, '_') === want)
+}
+
+/** Why nothing (or nothing usable) is listed, with the fix. Shown at every verbosity. */
+export function hostProblems(inv: Inventory, style: Style): string[] {
+  const lines: string[] = []
+  const h = inv.host
+  const anyVfio = inv.groups.some((g) => g.devices.some((d) => d.vfioDriver)) || inv.ungrouped.length > 0
+  if (inv.groups.length === 0 && inv.ungrouped.length === 0) {
+    if (h.groupCount === 0 && h.iommus.length === 0 && h.noiommuEnabled !== true) {
+      lines.push(style.bad('No IOMMU groups: no IOMMU is active (/sys/class/iommu is empty).'))
+      lines.push(`  ${style.warn('fix:')} enable VT-d / AMD-Vi in the firmware, add intel_iommu=on (Intel) or amd_iommu=on (AMD)`)
+      lines.push('       to the kernel command line, and reboot.')
+    } else if (h.groupCount === 0) {
+      lines.push(style.bad('No IOMMU groups in /sys/kernel/iommu_groups.'))
+    } else {
+      lines.push(style.warn(`No IOMMU group matched the selection (${plural(h.groupCount, 'group')} on this host).`))
+    }
+  }
+  if (!anyVfio && !hasModule(inv, 'vfio_pci') && !hasModule(inv, 'vfio_platform')) {
+    lines.push(style.warn('No VFIO driver is loaded (vfio-pci / vfio-platform).'))
+    lines.push(`  ${style.warn('fix:')} modprobe vfio-pci, then bind devices to it (driver_override or new_id).`)
+  }
+  if (h.noiommuEnabled === true)
+    lines.push(style.warn('No-IOMMU mode is enabled: noiommu-N groups have no DMA protection (the kernel is tainted).'))
+  return lines
+}
+
+/** "Host: kernel …, IOMMU dmar0, 17 IOMMU groups, modules …" for verbose ≥ 1. */
+function hostSummary(inv: Inventory, style: Style): string[] {
+  const h = inv.host
+  const parts: string[] = []
+  if (h.kernel !== null) parts.push(`kernel ${h.kernel}`)
+  parts.push(h.iommus.length > 0 ? `IOMMU ${h.iommus.join(' ')}` : 'no IOMMU')
+  parts.push(plural(h.groupCount, 'IOMMU group'))
+  parts.push(h.modules.length > 0 ? `modules ${h.modules.join(' ')}` : 'no VFIO modules')
+  const nodes = [
+    `${style.label('Container node:')} ${h.containerNode !== null ? style.addr(devNodeString(h.containerNode)) : style.dim('no /dev/vfio/vfio')}`,
+    `${style.label('iommufd:')} ${h.iommufdNode !== null ? style.addr(devNodeString(h.iommufdNode)) : style.dim('no /dev/iommu')}`,
+  ]
+  return [`${style.label('Host:')} ${parts.join(', ')}`, nodes.join('  '), '']
+}
+
+export function renderText(inv: Inventory, view: ViewOptions, style: Style): string[] {
+  const lines: string[] = []
+  if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
+  lines.push(...hostProblems(inv, style))
+  if (view.verbose >= 1) lines.push(...hostSummary(inv, style))
+  const blocks: string[][] = []
+  for (const g of inv.groups) {
+    const block = [groupHeader(g, style)]
+    if (view.verbose >= 1) block.push(...groupDetail(g, view, style))
+    for (const d of g.devices) {
+      block.push(deviceLine(d, g, view, style))
+      if (view.verbose >= 1) block.push(...deviceDetail(d, g, view, style))
+    }
+    blocks.push(block)
+  }
+  if (inv.ungrouped.length > 0) {
+    const block = [style.warn('Bound to a VFIO driver but in no IOMMU group (unexpected):')]
+    for (const d of inv.ungrouped) {
+      block.push(deviceLine(d, null, view, style))
+      if (view.verbose >= 1) block.push(...deviceDetail(d, null, view, style))
+    }
+    blocks.push(block)
+  }
+  // -v output separates groups with a blank line, like lspci -v separates devices.
+  blocks.forEach((b, i) => {
+    if (i > 0 && view.verbose >= 1) lines.push('')
+    lines.push(...b)
+  })
+  if (view.verbose >= 1 && inv.failures > 0) lines.push('', style.bad(`${plural(inv.failures, 'probe')} failed`))
+  return lines
+}
