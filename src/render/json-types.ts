@@ -1,0 +1,188 @@
+// The DTO types of the --json contract (schema/lsvfio.schema.json describes the same shape).
+// Kept apart from the model so the model can change without breaking scripts.
+import type { IommuModel } from '../model/types.js'
+
+export const SCHEMA_VERSION = 1 as const
+
+/** "0x" followed by lowercase hex digits. */
+export type JsonU64 = string
+
+export interface JsonError {
+  op: string
+  errno: number
+  code: string
+  path: string | null
+  hint: string | null
+}
+
+export type JsonProbe<T> = { state: 'ok'; value: T } | { state: 'failed'; error: JsonError }
+export interface JsonQuirk {
+  state: 'unavailable'
+  reason: string
+  error: JsonError
+}
+
+export interface JsonDevNode {
+  path: string
+  mode: number
+  uid: number
+  gid: number
+  rdev: string
+}
+
+export interface JsonHost {
+  iommus: string[]
+  groupCount: number
+  modules: string[]
+  noiommuEnabled: boolean | null
+  containerNode: JsonDevNode | null
+  iommufdNode: JsonDevNode | null
+  kernel: string | null
+}
+
+export interface JsonRange {
+  start: JsonU64
+  end: JsonU64
+}
+
+export type JsonCap =
+  | { kind: 'sparse-mmap'; id: number; version: number; offset: number; areas: { offset: JsonU64; size: JsonU64 }[] }
+  | { kind: 'type'; id: number; version: number; offset: number; type: number; subtype: number; typeName: string; subtypeName: string }
+  | { kind: 'msix-mappable'; id: number; version: number; offset: number }
+  | { kind: 'nvlink2-ssatgt'; id: number; version: number; offset: number; tgt: JsonU64 }
+  | { kind: 'nvlink2-lnkspd'; id: number; version: number; offset: number; linkSpeed: number }
+  | { kind: 'iova-range'; id: number; version: number; offset: number; ranges: JsonRange[] }
+  | { kind: 'migration'; id: number; version: number; offset: number; flags: number; pgsizeBitmap: JsonU64; maxDirtyBitmapSize: JsonU64 }
+  | { kind: 'dma-avail'; id: number; version: number; offset: number; avail: number }
+  | { kind: 'pci-atomic-comp'; id: number; version: number; offset: number; flags: number; flagNames: string[] }
+  | { kind: 'zpci'; id: number; version: number; offset: number; name: string; raw: string }
+  | { kind: 'unknown'; id: number; version: number; offset: number; raw: string }
+  | { kind: 'chain-error'; reason: 'looped' | 'out-of-bounds' | 'truncated'; offset: number }
+
+export interface JsonIommuInfo {
+  flags: number
+  flagNames: string[]
+  pageSizes: JsonU64
+  iovaRanges: JsonRange[] | null
+  dmaAvail: number | null
+  migration: { flags: number; pgsizeBitmap: JsonU64; maxDirtyBitmapSize: JsonU64 } | null
+  caps: JsonCap[]
+}
+
+export interface JsonContainer {
+  apiVersion: number
+  extensions: { id: number; name: string; value: number }[]
+  model: IommuModel
+  iommuInfo: JsonProbe<JsonIommuInfo> | null
+}
+
+export interface JsonGroupStatus {
+  flags: number
+  viable: boolean
+  containerSet: boolean
+}
+
+export interface JsonResource {
+  index: number
+  start: JsonU64
+  end: JsonU64
+  flags: JsonU64
+  size: JsonU64
+  kind: 'mem' | 'io' | 'none'
+  prefetch: boolean
+  is64: boolean
+}
+
+export interface JsonPci {
+  vendorId: number
+  deviceId: number
+  subsystemVendorId: number | null
+  subsystemDeviceId: number | null
+  classCode: number
+  revision: number | null
+  vendorName: string | null
+  deviceName: string | null
+  className: string | null
+}
+
+export interface JsonRegion {
+  index: number
+  flags: number
+  flagNames: string[]
+  size: JsonU64
+  offset: JsonU64
+  caps: JsonCap[]
+  absent: boolean
+}
+
+export interface JsonIrq {
+  index: number
+  flags: number
+  flagNames: string[]
+  count: number
+}
+
+export interface JsonHotReset {
+  flags: number
+  flagNames: string[]
+  devices: { groupOrDevid: number; address: string }[]
+}
+
+export interface JsonFeature {
+  id: number
+  name: string
+  supported: boolean
+  detail: string[] | null
+  error: JsonError | null
+}
+
+export interface JsonVfioDevice {
+  flags: number
+  flagNames: string[]
+  numRegions: number
+  numIrqs: number
+  caps: JsonCap[]
+  regions: { index: number; name: string; info: JsonProbe<JsonRegion> | JsonQuirk }[]
+  irqs: { index: number; name: string; info: JsonProbe<JsonIrq> | JsonQuirk }[]
+  hotReset: JsonProbe<JsonHotReset> | JsonQuirk | null
+  features: JsonFeature[]
+}
+
+export interface JsonDevice {
+  address: string
+  bus: string
+  pci: JsonPci | null
+  driver: string | null
+  driverOverride: string | null
+  vfioDriver: boolean
+  bridge: boolean
+  resources: JsonResource[]
+  resetMethods: string[] | null
+  numaNode: number | null
+  ofNode: { path: string; compatible: string[] } | null
+  cdev: string | null
+  vfio: JsonProbe<JsonVfioDevice> | null
+}
+
+export interface JsonGroup {
+  id: number
+  name: string
+  noiommu: boolean
+  domainType: string | null
+  node: JsonDevNode | null
+  viability: { viable: boolean; blockers: { address: string; driver: string }[] }
+  status: JsonProbe<JsonGroupStatus> | null
+  container: JsonProbe<JsonContainer> | null
+  devices: JsonDevice[]
+}
+
+export interface JsonDocument {
+  schemaVersion: typeof SCHEMA_VERSION
+  tool: { name: 'lsvfio'; version: string }
+  argv: string[] | null
+  opened: boolean
+  failures: number
+  host: JsonHost
+  groups: JsonGroup[]
+  ungrouped: JsonDevice[]
+}

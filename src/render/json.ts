@@ -1,0 +1,255 @@
+// The machine-readable contract (--json): own DTO types, separate from the model, so the model can
+// evolve without breaking scripts. Described by schema/lsvfio.schema.json; bump SCHEMA_VERSION on any
+// incompatible change. Conventions (also in the schema):
+//  - every key is always present; null means "not gathered / not applicable", never "empty list";
+//  - u64 values are lowercase hex strings "0x…"; small integers are numbers;
+//  - flags appear as a number and as a list of names; byte payloads as lowercase hex pairs;
+//  - every probe is { state: "ok", value } | { state: "failed", error } | { state: "unavailable", reason, error }.
+import type {
+  ContainerInfo,
+  DevNode,
+  Device,
+  HostInfo,
+  HostResource,
+  HotResetInfo,
+  InfoCap,
+  Inventory,
+  IommuGroup,
+  IommuInfo,
+  Irq,
+  PciIdentity,
+  Probe,
+  ProbeError,
+  Quirk,
+  Region,
+  VfioDeviceView,
+} from '../model/types.js'
+import {
+  SCHEMA_VERSION,
+  type JsonCap,
+  type JsonContainer,
+  type JsonDevNode,
+  type JsonDevice,
+  type JsonDocument,
+  type JsonError,
+  type JsonGroup,
+  type JsonHost,
+  type JsonHotReset,
+  type JsonIommuInfo,
+  type JsonIrq,
+  type JsonPci,
+  type JsonProbe,
+  type JsonQuirk,
+  type JsonRange,
+  type JsonRegion,
+  type JsonResource,
+  type JsonU64,
+  type JsonVfioDevice,
+} from './json-types.js'
+
+export * from './json-types.js'
+
+/** u64 as "0x…"; a negative bigint (a model bug) is shown as the kernel's two's complement, never "0x-1". */
+export function u64(n: bigint): JsonU64 {
+  return `0x${BigInt.asUintN(64, n).toString(16)}`
+}
+
+export function bytesHex(raw: Uint8Array): string {
+  let s = ''
+  for (const b of raw) s += b.toString(16).padStart(2, '0')
+  return s
+}
+
+function jsonError(e: ProbeError): JsonError {
+  return { op: e.op, errno: e.errno, code: e.code, path: e.path ?? null, hint: e.hint ?? null }
+}
+
+function probe<T, J>(p: Probe<T>, f: (v: T) => J): JsonProbe<J> {
+  return p.ok ? { state: 'ok', value: f(p.value) } : { state: 'failed', error: jsonError(p.error) }
+}
+
+function probeOrQuirk<T, J>(p: Probe<T> | Quirk, f: (v: T) => J): JsonProbe<J> | JsonQuirk {
+  if ('state' in p) return { state: 'unavailable', reason: p.reason, error: jsonError(p.error) }
+  return probe(p, f)
+}
+
+const range = (r: { start: bigint; end: bigint }): JsonRange => ({ start: u64(r.start), end: u64(r.end) })
+
+export function jsonCap(c: InfoCap): JsonCap {
+  switch (c.kind) {
+    case 'sparse-mmap':
+      return { ...c, areas: c.areas.map((a) => ({ offset: u64(a.offset), size: u64(a.size) })) }
+    case 'nvlink2-ssatgt':
+      return { ...c, tgt: u64(c.tgt) }
+    case 'iova-range':
+      return { ...c, ranges: c.ranges.map(range) }
+    case 'migration':
+      return { ...c, pgsizeBitmap: u64(c.pgsizeBitmap), maxDirtyBitmapSize: u64(c.maxDirtyBitmapSize) }
+    case 'pci-atomic-comp':
+      return { ...c, flagNames: [...c.flagNames] }
+    case 'zpci':
+    case 'unknown':
+      return { ...c, raw: bytesHex(c.raw) }
+    case 'type':
+    case 'msix-mappable':
+    case 'nvlink2-lnkspd':
+    case 'dma-avail':
+    case 'chain-error':
+      return { ...c }
+  }
+}
+
+function devNode(n: DevNode | null): JsonDevNode | null {
+  return n === null ? null : { path: n.path, mode: n.mode, uid: n.uid, gid: n.gid, rdev: n.rdev }
+}
+
+function host(h: HostInfo): JsonHost {
+  return {
+    iommus: [...h.iommus],
+    groupCount: h.groupCount,
+    modules: [...h.modules],
+    noiommuEnabled: h.noiommuEnabled,
+    containerNode: devNode(h.containerNode),
+    iommufdNode: devNode(h.iommufdNode),
+    kernel: h.kernel,
+  }
+}
+
+function iommuInfo(i: IommuInfo): JsonIommuInfo {
+  const m = i.migration
+  return {
+    flags: i.flags,
+    flagNames: [...i.flagNames],
+    pageSizes: u64(i.pageSizes),
+    iovaRanges: i.iovaRanges === null ? null : i.iovaRanges.map(range),
+    dmaAvail: i.dmaAvail,
+    migration: m === null ? null : { flags: m.flags, pgsizeBitmap: u64(m.pgsizeBitmap), maxDirtyBitmapSize: u64(m.maxDirtyBitmapSize) },
+    caps: i.caps.map(jsonCap),
+  }
+}
+
+function container(c: ContainerInfo): JsonContainer {
+  return {
+    apiVersion: c.apiVersion,
+    extensions: c.extensions.map((e) => ({ id: e.id, name: e.name, value: e.value })),
+    model: c.model,
+    iommuInfo: c.iommuInfo === null ? null : probe(c.iommuInfo, iommuInfo),
+  }
+}
+
+function resource(r: HostResource): JsonResource {
+  return {
+    index: r.index,
+    start: u64(r.start),
+    end: u64(r.end),
+    flags: u64(r.flags),
+    size: u64(r.size),
+    kind: r.kind,
+    prefetch: r.prefetch,
+    is64: r.is64,
+  }
+}
+
+function pci(p: PciIdentity): JsonPci {
+  return {
+    vendorId: p.vendorId,
+    deviceId: p.deviceId,
+    subsystemVendorId: p.subsystemVendorId,
+    subsystemDeviceId: p.subsystemDeviceId,
+    classCode: p.classCode,
+    revision: p.revision,
+    vendorName: p.vendorName,
+    deviceName: p.deviceName,
+    className: p.className,
+  }
+}
+
+function region(r: Region): JsonRegion {
+  return {
+    index: r.index,
+    flags: r.flags,
+    flagNames: [...r.flagNames],
+    size: u64(r.size),
+    offset: u64(r.offset),
+    caps: r.caps.map(jsonCap),
+    absent: r.absent,
+  }
+}
+
+const irq = (q: Irq): JsonIrq => ({ index: q.index, flags: q.flags, flagNames: [...q.flagNames], count: q.count })
+
+const hotReset = (h: HotResetInfo): JsonHotReset => ({
+  flags: h.flags,
+  flagNames: [...h.flagNames],
+  devices: h.devices.map((d) => ({ groupOrDevid: d.groupOrDevid, address: d.address })),
+})
+
+function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
+  return {
+    flags: v.flags,
+    flagNames: [...v.flagNames],
+    numRegions: v.numRegions,
+    numIrqs: v.numIrqs,
+    caps: v.caps.map(jsonCap),
+    regions: v.regions.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, region) })),
+    irqs: v.irqs.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, irq) })),
+    hotReset: v.hotReset === null ? null : probeOrQuirk(v.hotReset, hotReset),
+    features: v.features.map((f) => ({
+      id: f.id,
+      name: f.name,
+      supported: f.supported,
+      detail: f.detail === undefined ? null : [...f.detail],
+      error: f.error === undefined ? null : jsonError(f.error),
+    })),
+  }
+}
+
+export function jsonDevice(d: Device): JsonDevice {
+  return {
+    address: d.address,
+    bus: d.bus,
+    pci: d.pci === null ? null : pci(d.pci),
+    driver: d.driver,
+    driverOverride: d.driverOverride,
+    vfioDriver: d.vfioDriver,
+    bridge: d.bridge,
+    resources: d.resources.map(resource),
+    resetMethods: d.resetMethods === null ? null : [...d.resetMethods],
+    numaNode: d.numaNode,
+    ofNode: d.ofNode === null ? null : { path: d.ofNode.path, compatible: [...d.ofNode.compatible] },
+    cdev: d.cdev,
+    vfio: d.vfio === null ? null : probe(d.vfio, vfioDevice),
+  }
+}
+
+function group(g: IommuGroup): JsonGroup {
+  return {
+    id: g.id,
+    name: g.noiommu ? `noiommu-${g.id}` : String(g.id),
+    noiommu: g.noiommu,
+    domainType: g.domainType,
+    node: devNode(g.node),
+    viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
+    status: g.status === null ? null : probe(g.status, (s) => ({ flags: s.flags, viable: s.viable, containerSet: s.containerSet })),
+    container: g.container === null ? null : probe(g.container, container),
+    devices: g.devices.map(jsonDevice),
+  }
+}
+
+export function toJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[] }): JsonDocument {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'lsvfio', version: meta.version },
+    argv: meta.argv === undefined ? null : [...meta.argv],
+    opened: meta.opened,
+    failures: inv.failures,
+    host: host(inv.host),
+    groups: inv.groups.map(group),
+    ungrouped: inv.ungrouped.map(jsonDevice),
+  }
+}
+
+/** Pretty-printed with two spaces and a trailing newline, ready for stdout. */
+export function jsonText(doc: JsonDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
