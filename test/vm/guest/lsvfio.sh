@@ -1,0 +1,19 @@
+#!/bin/bash
+# Runs the built lsvfio (JSON + snapshot) against the guest's real VFIO, then collects the witnesses.
+# Outputs in $OUT: lsvfio.json, lsvfio.err, lsvfio.rc, snapshot.json (or lsvfio.skipped when there is
+# no build yet), then everything witness.sh writes. LSVFIO_ARGS adds arguments.
+set -euo pipefail
+: "${OUT:?OUT is not set}" "${REPO:?REPO is not set}"
+export NODE_DISABLE_COLORS=1
+
+if [ -f "$REPO/dist/cli/main.js" ]; then
+    rc=0
+    # shellcheck disable=SC2086 # LSVFIO_ARGS is a word list
+    node "$REPO/bin/lsvfio.js" --json --save "$OUT/snapshot.json" ${LSVFIO_ARGS:-} \
+        > "$OUT/lsvfio.json" 2> "$OUT/lsvfio.err" || rc=$?
+    echo "$rc" > "$OUT/lsvfio.rc"
+else
+    echo "no $REPO/dist/cli/main.js (run npm run build first)" > "$OUT/lsvfio.skipped"
+fi
+
+exec bash "$REPO/test/vm/guest/witness.sh"

@@ -1,0 +1,93 @@
+// Real boots: the harness itself works on every kernel (witness.sh only; lsvfio is not involved).
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { bootGuest, readOut, vmAvailable, type BootResult, type KernelName } from './harness.js'
+import { loadWitness, parseLspci } from './witness.js'
+
+const BOOT_TIMEOUT = 240_000
+
+function report(label: string, r: BootResult): void {
+  const ird = r.initramfs.buildMs === null ? 'cached' : `built in ${r.initramfs.buildMs} ms`
+  // printed on purpose: boot times are part of what this suite measures
+  console.log(`[vm] ${label}: ${r.kver} boot+scenario ${r.bootMs} ms, initramfs ${ird}, retried=${r.retried}, out=${r.outDir}`)
+}
+
+const full = vmAvailable(['6.12'])
+describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (skipped: ${full.why})`}`, () => {
+  let r: BootResult
+  it(
+    'boots, binds, runs witness.sh and returns its files',
+    async () => {
+      r = await bootGuest({ kernel: '6.12', devices: 'full', iommu: 'intel', scenario: 'test/vm/guest/witness.sh' })
+      report('6.12 full', r)
+      expect(r.rc, await readOut(r.outDir, 'scenario.stderr')).toBe(0)
+      for (const f of ['rc', 'init.log', 'dmesg.txt', 'lspci.txt', 'lspci-xxxx.txt', 'dev-vfio.txt', 'witness.json']) {
+        expect(existsSync(path.join(r.outDir, f)), f).toBe(true)
+      }
+    },
+    BOOT_TIMEOUT,
+  )
+
+  it('sees the IOMMU groups of recipe §3', async () => {
+    const w = await loadWitness(r.outDir)
+    const members = (bdf: string): string[] => {
+      const g = w.groups.find((x) => x.devices.includes(bdf))
+      if (g === undefined) throw new Error(`${bdf} is in no IOMMU group`)
+      return g.devices
+    }
+    expect(members('0000:00:03.0')).toEqual(['0000:00:03.0'])
+    expect(members('0000:05:01.0')).toEqual(['0000:04:00.0', '0000:05:01.0', '0000:05:02.0'])
+    expect(members('0000:07:02.0')).toEqual(['0000:06:00.0', '0000:07:01.0', '0000:07:02.0'])
+    for (const bdf of ['0000:01:00.0', '0000:02:00.0', '0000:03:00.0']) expect(members(bdf)).toEqual([bdf])
+    expect(members('0000:00:1f.0')).toEqual(['0000:00:1f.0', '0000:00:1f.2', '0000:00:1f.3'])
+  })
+
+  it('binds every eligible device to vfio-pci and creates its /dev/vfio node', async () => {
+    const w = await loadWitness(r.outDir)
+    const bound = w.devices.filter((d) => d.driver === 'vfio-pci').map((d) => d.address)
+    expect(bound).toEqual([
+      '0000:00:03.0', '0000:00:04.0', '0000:00:05.0', '0000:00:06.0', '0000:00:07.0',
+      '0000:01:00.0', '0000:02:00.0', '0000:03:00.0', '0000:05:01.0', '0000:05:02.0', '0000:07:01.0', '0000:07:02.0',
+    ])
+    // the 9p transports and the ICH9 functions stay with their drivers
+    const ninep = w.devices.filter((d) => d.vendorId === 0x1af4 && d.deviceId === 0x1009)
+    expect(ninep.map((d) => d.driver)).toEqual(['virtio-pci', 'virtio-pci'])
+    const nodes = new Set(w.devVfio.map((n) => n.name))
+    expect(nodes.has('vfio')).toBe(true)
+    const groupsOfBound = new Set(w.devices.filter((d) => d.driver === 'vfio-pci').map((d) => String(d.iommuGroup)))
+    for (const g of groupsOfBound) expect(nodes.has(g), `/dev/vfio/${g}`).toBe(true)
+    expect(nodes.size).toBe(groupsOfBound.size + 1)
+  })
+
+  it('has lspci text that parses into the same devices as sysfs', async () => {
+    const w = await loadWitness(r.outDir)
+    const l = parseLspci(await readOut(r.outDir, 'lspci.txt'))
+    expect(l.map((d) => d.address)).toEqual(w.devices.map((d) => d.address))
+    for (const d of l) {
+      const s = w.devices.find((x) => x.address === d.address)
+      expect(d.vendorId, d.address).toBe(s?.vendorId)
+      expect(d.driverInUse ?? null, d.address).toBe(s?.driver ?? null)
+    }
+  })
+})
+
+describe.each(['6.1', '7.3'] as const)('VM harness on %s, small device set', (kernel: KernelName) => {
+  const a = vmAvailable([kernel])
+  it.skipIf(!a.ok)(
+    `boots and runs witness.sh${a.ok ? '' : ` (skipped: ${a.why})`}`,
+    async () => {
+      const r = await bootGuest({ kernel, devices: 'small', iommu: 'intel', scenario: 'test/vm/guest/witness.sh' })
+      report(`${kernel} small`, r)
+      expect(r.rc, await readOut(r.outDir, 'scenario.stderr')).toBe(0)
+      const w = await loadWitness(r.outDir)
+      expect(w.kernelRelease).toBe(r.kver)
+      const bound = w.devices.filter((d) => d.driver === 'vfio-pci').map((d) => d.address)
+      expect(bound).toEqual(['0000:00:03.0', '0000:00:04.0'])
+      for (const d of w.devices.filter((x) => x.driver === 'vfio-pci')) {
+        expect(w.devVfio.some((n) => n.name === String(d.iommuGroup)), d.address).toBe(true)
+      }
+    },
+    BOOT_TIMEOUT,
+  )
+})
