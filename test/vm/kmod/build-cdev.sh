@@ -25,10 +25,12 @@ timed "resolve packages" resolve_kver
 timed "headers" prepare_headers
 timed "source" prepare_source
 pick_cc
+grep -q '^config VFIO_DEVICE_CDEV' "$SRC/drivers/vfio/Kconfig" && [ -d "$SRC/drivers/iommu/iommufd" ] \
+    || die "$SRCPKG $KPKGVER has no VFIO_DEVICE_CDEV/iommufd (cdev needs >= 6.6): nothing to build for $KVER"
 
 B=$KB/build/$KVER/cdev
 DEFS="-DCONFIG_IOMMUFD_MODULE=1 -DCONFIG_VFIO_DEVICE_CDEV=1"
-KEY="$KVER $KPKGVER $KCC $DEFS v1"
+KEY="$KVER $KPKGVER $KCC ${KMAKE_EXTRA[*]} $DEFS v2"
 MODS="drivers/iommu/iommufd/iommufd.ko drivers/vfio/vfio.ko drivers/vfio/vfio_iommu_type1.ko drivers/vfio/pci/vfio-pci-core.ko drivers/vfio/pci/vfio-pci.ko"
 
 if [ "$(cat "$B/.key" 2>/dev/null)" = "$KEY" ] && (cd "$B" && ls $MODS >/dev/null 2>&1); then
@@ -57,16 +59,23 @@ X
       sed -n '/^#ifdef CONFIG_INTERVAL_TREE_SPAN_ITER/,$p' "$SRC/lib/interval_tree.c" \
         | sed '1d;$d' | grep -v '^EXPORT_SYMBOL'
     } > "$B/drivers/iommu/iommufd/interval_tree_span.c"
-    grep -v -E '^obj-\$\(CONFIG_VFIO_(PLATFORM_BASE|MDEV|FSL_MC|CDX|IOMMU_SPAPR_TCE)\)' \
-        "$SRC/drivers/vfio/Makefile" > "$B/drivers/vfio/Makefile.upstream"
+    cp "$SRC/drivers/vfio/Makefile" "$B/drivers/vfio/Makefile.upstream"
     cat > "$B/drivers/vfio/Kbuild" <<X
 CONFIG_IOMMUFD := m
 CONFIG_VFIO_DEVICE_CDEV := y
 include \$(src)/Makefile.upstream
+# vfio.ko, type1 and pci/ only (virqfd, mdev, platform... stay stock or unbuilt)
+obj-m := \$(filter vfio.o vfio_iommu_type1.o pci/,\$(obj-m))
+obj-y :=
 subdir-ccflags-y += $DEFS
 X
-    # only vfio-pci-core + vfio-pci (no vendor variant drivers)
-    grep -E '^(vfio-pci|obj-\$\(CONFIG_VFIO_PCI(_CORE)?\))' "$SRC/drivers/vfio/pci/Makefile" > "$B/drivers/vfio/pci/Kbuild"
+    cp "$SRC/drivers/vfio/pci/Makefile" "$B/drivers/vfio/pci/Makefile.upstream"
+    cat > "$B/drivers/vfio/pci/Kbuild" <<'X'
+include $(src)/Makefile.upstream
+# no vendor variant drivers
+obj-m := $(filter vfio-pci-core.o vfio-pci.o,$(obj-m))
+obj-y :=
+X
     echo 'obj-m += drivers/iommu/iommufd/ drivers/vfio/' > "$B/Kbuild"
     build() { kmake "$B" > "$B/build.log" 2>&1; }
     timed "make (5 modules)" build || { grep -E 'WARNING|ERROR|error:|undefined' "$B/build.log" >&2; die "build failed, see $B/build.log"; }
@@ -75,7 +84,11 @@ X
 fi
 
 mkdir -p "$OUT"
-for m in $MODS; do cmp -s "$B/$m" "$OUT/${m##*/}" || cp "$B/$m" "$OUT/"; done
+# debug info stripped (as Debian ships its modules)
+for m in $MODS; do
+    o=$OUT/${m##*/}; strip --strip-debug -o "$o.tmp" "$B/$m"
+    cmp -s "$o.tmp" "$o" && rm "$o.tmp" || mv "$o.tmp" "$o"
+done
 {
     echo "# lsvfio kmod MANIFEST (test/vm/kmod/build-cdev.sh) kver=$KVER debian=$KPKGVER cc=$KCC defs=$DEFS"
     echo "# insmod top to bottom. Columns: NAME WHERE [PARAMS...]; WHERE = file in this dir or 'stock' (the kernel's own module)"

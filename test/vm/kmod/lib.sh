@@ -7,6 +7,7 @@ REPO_ROOT=$(cd "$KMOD_DIR/../../.." && pwd)
 KB=${KBUILD_CACHE:-$REPO_ROOT/.vm/kbuild}
 DEBS=$KB/debs
 mkdir -p "$DEBS"
+KMAKE_EXTRA=()
 
 T0=$(date +%s.%N)
 log() { printf '[%s +%6.1fs] %s\n' "${LOG_TAG:-kmod}" "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
@@ -54,11 +55,12 @@ pick_apt() {
 
 # fetch PKG=VER -> prints path of the .deb (download once into $DEBS).
 fetch_deb() {
-    local pkg=${1%%=*} ver=${1#*=} f
-    f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -1 || true)
+    local pkg=${1%%=*} ver=${1#*=} f fv
+    fv=${ver/:/%3a}      # epoch colon as apt-get download writes it
+    f=$(ls "$DEBS/${pkg}_${fv}_"*.deb 2>/dev/null | head -1 || true)
     if [ -z "$f" ]; then
         (cd "$DEBS" && apt-get "${APT[@]}" -o APT::Sandbox::User=root download "$pkg=$ver" >&2) || die "download $pkg=$ver"
-        f=$(ls "$DEBS/${pkg}_${ver}_"*.deb | head -1)
+        f=$(ls "$DEBS/${pkg}_${fv}_"*.deb | head -1)
     fi
     echo "$f"
 }
@@ -109,9 +111,36 @@ prepare_headers() {
             | xargs -r sed -i "s#\([ =]\)/usr/src/#\1$root/usr/src/#g; s#\([ =]\)/usr/lib/linux-kbuild#\1$root/usr/lib/linux-kbuild#g"
         # absolute symlinks (scripts/, tools/) -> re-point inside $root
         find "$root" -type l -lname '/*' | while read -r l; do ln -sfn "$root$(readlink "$l")" "$l"; done
+        fix_kbuild_glibc "$root"
         touch "$root/.stamp-$KPKGVER"
     fi
     [ -f "$KDIR/Module.symvers" ] || die "no Module.symvers in $KDIR"
+}
+
+# trixie's linux-kbuild (7.x) has modpost/objtool linked against glibc 2.38+, the host (bookworm) has 2.36.
+# Run those binaries through trixie's own ld.so + libc (dpkg -x'ed under $KB/glibc-trixie, not installed).
+fix_kbuild_glibc() {
+    local root=$1 f bad=() lib=$KB/glibc-trixie p
+    while read -r f; do
+        [ "$(head -c4 "$f" | tail -c3)" = ELF ] || continue
+        case $(LC_ALL=C "$f" --version 2>&1 || true) in *"version \`GLIBC_"*"not found"*) bad+=("$f") ;; esac
+    done < <(find "$root/usr/lib" -path '*linux-kbuild*' -type f -perm -u+x -name '*.real-*')
+    [ ${#bad[@]} -gt 0 ] || return 0
+    log "kbuild binaries need a newer glibc: ${bad[*]##*/}; using trixie's libc via its ld.so"
+    if [ ! -f "$lib/.stamp" ]; then
+        alt_apt_setup; mkdir -p "$lib"
+        local APT=("${APT_ALT[@]}")
+        for p in libc6 libelf1t64 zlib1g libzstd1; do
+            dpkg -x "$(fetch_deb "$p=$(apt-cache "${APT_ALT[@]}" policy "$p" | awk '/Candidate:/{print $2}')")" "$lib"
+        done
+        touch "$lib/.stamp"
+    fi
+    for f in "${bad[@]}"; do
+        mv "$f" "$f.bin"
+        printf '#!/bin/sh\nexec %s --library-path %s "%s" "$@"\n' "$lib/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+            "$lib/usr/lib/x86_64-linux-gnu:$lib/lib/x86_64-linux-gnu" "$f.bin" > "$f"
+        chmod +x "$f"
+    done
 }
 
 # Extract drivers/vfio + drivers/iommu (+ optional extra patterns) from linux-source once per version.
@@ -135,7 +164,7 @@ prepare_source() {
 # kbuild make for an external module dir.
 kmake() { # kmake DIR [extra make args]
     local d=$1; shift
-    make -C "$KDIR" M="$d" CC="${KCC:-gcc-12}" CONFIG_DEBUG_INFO_BTF_MODULES= -j"$(nproc)" "$@" modules >&2
+    make -C "$KDIR" M="$d" CC="${KCC:-gcc-12}" CONFIG_DEBUG_INFO_BTF_MODULES= "${KMAKE_EXTRA[@]}" -j"$(nproc)" "$@" modules >&2
 }
 
 # Which compiler the headers want (gcc-12 on bookworm kernels; trixie kernels are built with gcc-14).
@@ -145,5 +174,10 @@ pick_cc() {
     [ -n "$want" ] || want=gcc-12
     if command -v "$want" >/dev/null 2>&1; then KCC=$want
     elif apt-cache policy "$want" 2>/dev/null | grep -q 'Candidate: [0-9]'; then need_tools "$want:$want"; KCC=$want
-    else KCC=gcc-12; log "WARNING: headers were built with $want which this host cannot install; using $KCC"; fi
+    else
+        KCC=gcc-12; log "WARNING: headers were built with $want which this host cannot install; using $KCC"
+        # options Kconfig enabled for the newer gcc that gcc-12 lacks -> the kernel's own fallbacks
+        # (-fmin-function-alignment=16 -> -falign-functions=16, as a gcc-12-built kernel uses)
+        KMAKE_EXTRA+=(CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+    fi
 }
