@@ -58,7 +58,8 @@ export function capLines(cap: InfoCap, view: ViewOptions, style: Style): string[
   }
 }
 
-/** All caps of a chain, each prefixed by `indent`. */
-export function capsLines(caps: readonly InfoCap[], view: ViewOptions, style: Style, indent: string): string[] {
-  return caps.flatMap((c) => capLines(c, view, style).map((l) => indent + l))
+/** All caps of a chain: the first line of each after `prefix`, its continuation lines aligned under it. */
+export function capsLines(caps: readonly InfoCap[], view: ViewOptions, style: Style, prefix: string): string[] {
+  const cont = ' '.repeat(prefix.length)
+  return caps.flatMap((c) => capLines(c, view, style).map((l, i) => (i === 0 ? prefix : cont) + l))
 }

@@ -47,14 +47,14 @@ function regionNode(e: RegionEntry, view: ViewOptions, style: Style): TreeNode |
   if (isQuirk(info)) return view.verbose >= 2 ? leaf(style.dim(`${e.name}: ${quirkText(info)}`)) : null
   if (!info.ok) return errorNode(`${e.name}: `, info.error, view, style)
   const r = info.value
-  if (r.absent) return view.verbose >= 2 ? leaf(style.dim(`${e.name} absent`)) : null
+  if (r.absent) return view.verbose >= 2 ? leaf(style.dim(`${e.name}: absent`)) : null
   const flags = view.verbose >= 2 ? bracket(r.flagNames) : `[${compactRegionFlags(r.flagNames)}]`
   const offset = view.verbose >= 1 ? ` @ ${hex(r.offset)}` : ''
   const caps = r.caps.map((cap): TreeNode => {
     const [head = '', ...rest] = capLines(cap, view, style)
     return { label: head, children: rest.map((l) => leaf(l.trim())) }
   })
-  return { label: `${e.name} ${formatSize(r.size)}${offset} ${flags}`, children: caps }
+  return { label: `${e.name}: ${formatSize(r.size)}${offset} ${flags}`, children: caps }
 }
 
 function irqNode(e: IrqEntry, view: ViewOptions, style: Style): TreeNode | null {
@@ -63,7 +63,7 @@ function irqNode(e: IrqEntry, view: ViewOptions, style: Style): TreeNode | null 
   if (isQuirk(info)) return view.verbose >= 2 ? leaf(style.dim(`${name}: ${quirkText(info)}`)) : null
   if (!info.ok) return errorNode(`${name}: `, info.error, view, style)
   if (info.value.count === 0 && view.verbose < 3) return null
-  return leaf(`${name} ${info.value.count} ${bracket(info.value.flagNames)}`)
+  return leaf(`${name}: ${info.value.count} ${bracket(info.value.flagNames)}`)
 }
 
 function vfioChildren(d: Device, v: VfioDeviceView, view: ViewOptions, style: Style): TreeNode[] {
