@@ -82,12 +82,15 @@ export interface LspciDevice {
   capabilities: LspciCapability[] | null
   /** bytes of the hex dump (64, 256 or 4096), empty without -x */
   config: Uint8Array
-  /** lines this parser did not interpret, for debugging */
+  /** lines this parser does not know, for debugging (empty on the captured fixtures) */
   other: string[]
 }
 
 const HEADER_RE =
   /^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) (.*) \[([0-9a-f]{4})\]: (.*) \[([0-9a-f]{4}):([0-9a-f]{4})\]( \(rev ([0-9a-f]{2})\))?( \(prog-if ([0-9a-f]{2})(?: \[.*\])?\))?$/
+/** lspci lines that are understood but carry nothing the comparisons need */
+const KNOWN_UNINTERPRETED =
+  /^(Status|Latency|Secondary status|BridgeCtl|DeviceName|I\/O behind bridge|Memory behind bridge|Prefetchable memory behind bridge|BIST result|Flags):? /
 const SIZE_UNITS: Record<string, bigint> = { '': 1n, K: 1n << 10n, M: 1n << 20n, G: 1n << 30n, T: 1n << 40n }
 
 function parseSize(s: string): bigint | null {
@@ -234,6 +237,7 @@ export function parseLspci(text: string): LspciDevice[] {
     }
     const hexLines: string[] = []
     let cap: LspciCapability | null = null
+    let lastTop = ''
     for (const line of lines.slice(1)) {
       if (/^[0-9a-f]{2,3}: /.test(line)) {
         hexLines.push(line)
@@ -249,12 +253,13 @@ export function parseLspci(text: string): LspciDevice[] {
             if (vt[1] === 'PBA') cap.msix.pba = loc
             else cap.msix.table = loc
           }
-        } else {
+        } else if (!KNOWN_UNINTERPRETED.test(lastTop)) {
           dev.other.push(line)
         }
         continue
       }
       const l = line.trim()
+      lastTop = l
       cap = null
       let m: RegExpExecArray | null
       if ((m = /^Subsystem: .*\[([0-9a-f]{4}):([0-9a-f]{4})\]$/.exec(l)) !== null) {
@@ -283,7 +288,7 @@ export function parseLspci(text: string): LspciDevice[] {
       } else {
         const r = parseRegionLine(l)
         if (r !== null) dev.regions.push(r)
-        else dev.other.push(line)
+        else if (!KNOWN_UNINTERPRETED.test(l)) dev.other.push(line)
       }
     }
     dev.config = parseHexdump(hexLines)
@@ -527,6 +532,34 @@ export function parseWitness(json: string): Witness {
 
 export async function loadWitness(outDir: string): Promise<Witness> {
   return parseWitness(await readFile(path.join(outDir, 'witness.json'), 'utf8'))
+}
+
+export interface LsEntry {
+  mode: string
+  uid: number
+  gid: number
+  major: number | null
+  minor: number | null
+  name: string
+}
+
+/** `ls -ln /dev/vfio` (GNU coreutils): "crw------- 1 0 0 245,   0 Nov 24 07:14 1" */
+export function parseDevVfioListing(text: string): LsEntry[] {
+  const out: LsEntry[] = []
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('total ')) continue
+    const m = /^(\S{10})\S?\s+\d+\s+(\d+)\s+(\d+)\s+(?:(\d+),\s*(\d+)|\d+)\s+\S+\s+\d+\s+\S+\s+(.+)$/.exec(line)
+    if (m === null) throw new Error(`not an ls -ln line: ${line}`)
+    out.push({
+      mode: m[1] ?? '',
+      uid: Number(m[2]),
+      gid: Number(m[3]),
+      major: m[4] === undefined ? null : Number(m[4]),
+      minor: m[5] === undefined ? null : Number(m[5]),
+      name: m[6] ?? '',
+    })
+  }
+  return out
 }
 
 /** IOMMU group number → member BDFs, from the witness */
