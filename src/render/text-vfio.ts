@@ -109,7 +109,7 @@ function hotResetLines(v: VfioDeviceView, view: ViewOptions, style: Style, ind: 
   const label = style.label('Hot reset:')
   if (isQuirk(h)) return [`${ind}${label} ${style.dim(quirkText(h))}`]
   if (!h.ok) return [`${ind}${label}`, ...errorLines(h.error, style, `${ind}  `)]
-  const byDevid = h.value.flagNames.some((n) => /dev.?id/i.test(n))
+  const byDevid = hasFlag(h.value.flagNames, 'dev-id')
   const raw = view.verbose >= 3 ? style.dim(` flags=${hex(h.value.flags)} ${bracket(h.value.flagNames)}`) : ''
   const head = `${ind}${label} ${h.value.devices.length} affected device${h.value.devices.length === 1 ? '' : 's'}${raw}`
   return [

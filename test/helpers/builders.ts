@@ -253,16 +253,16 @@ export function iommuInfo(o: Partial<IommuInfo> = {}): IommuInfo {
 }
 
 export const TYPE1_EXTENSIONS: ContainerInfo['extensions'] = [
-  { id: 1, name: 'TYPE1', value: 1 },
-  { id: 2, name: 'SPAPR_TCE', value: 0 },
-  { id: 3, name: 'TYPE1v2', value: 1 },
-  { id: 4, name: 'DMA_CC', value: 0 },
-  { id: 5, name: 'EEH', value: 0 },
-  { id: 6, name: 'TYPE1_NESTING', value: 1 },
-  { id: 7, name: 'SPAPR_TCE_v2', value: 0 },
-  { id: 8, name: 'NOIOMMU', value: 0 },
-  { id: 9, name: 'UNMAP_ALL', value: 1 },
-  { id: 10, name: 'UPDATE_VADDR', value: 0 },
+  { id: 1, name: 'type1', value: 1 },
+  { id: 2, name: 'spapr-tce', value: 0 },
+  { id: 3, name: 'type1v2', value: 1 },
+  { id: 4, name: 'dma-cc', value: 0 },
+  { id: 5, name: 'eeh', value: 0 },
+  { id: 6, name: 'type1-nesting', value: 1 },
+  { id: 7, name: 'spapr-tce-v2', value: 0 },
+  { id: 8, name: 'noiommu', value: 0 },
+  { id: 9, name: 'unmap-all', value: 1 },
+  { id: 10, name: 'update-vaddr', value: 0 },
 ]
 
 export function containerInfo(o: Partial<ContainerInfo> = {}): ContainerInfo {

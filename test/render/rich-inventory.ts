@@ -26,7 +26,7 @@ import { vmInventory, armNoiommuInventory } from './vm-inventory.js'
 
 export const EVERY_CAP: readonly InfoCap[] = [
   { kind: 'sparse-mmap', id: 1, version: 1, offset: 32, areas: [{ offset: 0n, size: 0x1000n }, { offset: 0x3000n, size: 0x1000n }] },
-  { kind: 'type', id: 2, version: 1, offset: 64, type: 0x80008086, subtype: 1, typeName: 'Intel', subtypeName: 'IGD OpRegion' },
+  { kind: 'type', id: 2, version: 1, offset: 64, type: 0x80008086, subtype: 1, typeName: 'pci-vendor:8086', subtypeName: 'igd-opregion' },
   { kind: 'msix-mappable', id: 3, version: 1, offset: 80 },
   { kind: 'nvlink2-ssatgt', id: 4, version: 1, offset: 88, tgt: 0x2000000000000n },
   { kind: 'nvlink2-lnkspd', id: 5, version: 1, offset: 104, linkSpeed: 9 },
@@ -71,7 +71,7 @@ export function kitchenSinkInventory(): Inventory {
           regionEntry(failed({ op: 'VFIO_DEVICE_GET_REGION_INFO index 3', errno: 71, code: 'EPROTO', path, hint: 'the kernel reply is malformed: please report it with lsvfio --save' }), 3),
           regionEntry(region({ index: 7, size: 0x1000n, flags: REGION.rw })),
           regionEntry(region({ index: 8, size: 0xc0000n, flags: REGION.rw })),
-          regionEntry(region({ index: 9, size: 0x2000n, flags: REGION.read | REGION.caps, caps: [EVERY_CAP[1]!] }), 9, 'Intel/IGD OpRegion'),
+          regionEntry(region({ index: 9, size: 0x2000n, flags: REGION.read | REGION.caps, caps: [EVERY_CAP[1]!] }), 9, 'pci-vendor:8086/igd-opregion'),
           regionEntry(quirk('index beyond the driver regions', { op: 'VFIO_DEVICE_GET_REGION_INFO index 10', path }), 10, 'region 10'),
         ],
         irqs: [
@@ -86,7 +86,7 @@ export function kitchenSinkInventory(): Inventory {
         features: [
           feature({ id: 1, name: 'migration', supported: true, detail: ['stop-copy', 'p2p'] }),
           feature({ id: 3, name: 'low-power-entry', supported: false }),
-          feature({ id: 6, name: 'dma-logging', supported: false, error: probeError({ op: 'VFIO_DEVICE_FEATURE PROBE 6', errno: 25, code: 'ENOTTY', path }) }),
+          feature({ id: 6, name: 'dma-logging-start', supported: false, error: probeError({ op: 'VFIO_DEVICE_FEATURE PROBE 6', errno: 25, code: 'ENOTTY', path }) }),
           feature({ id: 9, name: 'mig-data-size', supported: false, error: probeError({ op: 'VFIO_DEVICE_FEATURE PROBE 9', errno: 5, code: 'EIO', path }) }),
         ],
       }),

@@ -199,6 +199,27 @@ describe('renderText, verbose 1 and 2', () => {
   })
 })
 
+describe('renderText, hot reset and features', () => {
+  it('names iommufd devids when the kernel answers in DEV_ID mode, and keeps a GET failure of a supported feature', () => {
+    const d = device({
+      vfio: ok(
+        pciView({
+          hotReset: ok({ flags: 1, flagNames: ['dev-id'], devices: [{ groupOrDevid: 3, address: '0000:00:03.0' }] }),
+          features: [{ id: 1, name: 'migration', supported: true, error: { op: 'VFIO_DEVICE_FEATURE GET 1', errno: 5, code: 'EIO' } }],
+        }),
+      ),
+    })
+    const lines = renderText(inventory({ groups: [group({ devices: [d] })] }), v(2), plainStyle)
+    expect(lines.slice(lines.findIndex((l) => l.includes('Hot reset')))).toEqual([
+      '        Hot reset: 1 affected device',
+      '          0000:00:03.0 (devid 3)',
+      '        Features:',
+      '          migration: supported',
+      '            VFIO_DEVICE_FEATURE GET 1: EIO',
+    ])
+  })
+})
+
 describe('renderText golden files', () => {
   it('vm guest, -v0', async () => {
     await expect(text(renderText(vmInventory(), v(0), plainStyle))).toMatchFileSnapshot('golden/vm.txt')

@@ -34,7 +34,7 @@ function pciFeatures(path: string): VfioDeviceView['features'] {
   return [
     feature({ id: 1, name: 'migration', supported: false, error: { op: 'VFIO_DEVICE_FEATURE PROBE 1', path, ...ENOTTY } }),
     feature({ id: 3, name: 'low-power-entry', supported: true }),
-    feature({ id: 6, name: 'dma-logging', supported: false, error: { op: 'VFIO_DEVICE_FEATURE PROBE 6', path, ...ENOTTY } }),
+    feature({ id: 6, name: 'dma-logging-start', supported: false, error: { op: 'VFIO_DEVICE_FEATURE PROBE 6', path, ...ENOTTY } }),
   ]
 }
 
@@ -340,9 +340,9 @@ export function armNoiommuInventory(): Inventory {
       model: 'noiommu',
       iommuInfo: null,
       extensions: [
-        { id: 1, name: 'TYPE1', value: 0 },
-        { id: 3, name: 'TYPE1v2', value: 0 },
-        { id: 8, name: 'NOIOMMU', value: 1 },
+        { id: 1, name: 'type1', value: 0 },
+        { id: 3, name: 'type1v2', value: 0 },
+        { id: 8, name: 'noiommu', value: 1 },
       ],
     }),
   )
