@@ -30,7 +30,7 @@ grep -q '^config VFIO_DEVICE_CDEV' "$SRC/drivers/vfio/Kconfig" && [ -d "$SRC/dri
 
 B=$KB/build/$KVER/cdev
 DEFS="-DCONFIG_IOMMUFD_MODULE=1 -DCONFIG_VFIO_DEVICE_CDEV=1"
-KEY="$KVER $KPKGVER $KCC ${KMAKE_EXTRA[*]} $DEFS v2"
+KEY="$KVER $KPKGVER $KCC ${KMAKE_EXTRA[*]} $DEFS v3"
 MODS="drivers/iommu/iommufd/iommufd.ko drivers/vfio/vfio.ko drivers/vfio/vfio_iommu_type1.ko drivers/vfio/pci/vfio-pci-core.ko drivers/vfio/pci/vfio-pci.ko"
 
 if [ "$(cat "$B/.key" 2>/dev/null)" = "$KEY" ] && (cd "$B" && ls $MODS >/dev/null 2>&1); then
@@ -44,16 +44,22 @@ else
     # The upstream Makefiles are reused (object lists differ between kernel versions); a Kbuild file
     # next to each sets the Kconfig symbols that Debian's auto.conf lacks, then includes it.
     cp "$SRC/drivers/iommu/iommufd/Makefile" "$B/drivers/iommu/iommufd/Makefile.upstream"
-    cat > "$B/drivers/iommu/iommufd/Kbuild" <<'X'
+    # driver.c (>= 6.13: IOMMUFD_DRIVER_CORE, bool -> vmlinux when IOMMUFD!=n) is linked in like iova_bitmap
+    DC=; [ -f "$SRC/drivers/iommu/iommufd/driver.c" ] && DC=1
+    cat > "$B/drivers/iommu/iommufd/Kbuild" <<X
 CONFIG_IOMMUFD := m
 CONFIG_IOMMUFD_TEST :=
 CONFIG_IOMMUFD_DRIVER :=
-include $(src)/Makefile.upstream
+CONFIG_IOMMUFD_DRIVER_CORE :=
+CONFIG_IOMMUFD_NOIOMMU :=
+include \$(src)/Makefile.upstream
 # iova_bitmap is normally built into vmlinux (IOMMUFD_DRIVER=y); here it is linked into iommufd.ko
 iommufd-y += iova_bitmap.o
 # lib/interval_tree.c's span iterator is compiled only with INTERVAL_TREE_SPAN_ITER (off in Debian)
 iommufd-y += interval_tree_span.o
 ccflags-y += -DCONFIG_IOMMUFD_MODULE=1 -DCONFIG_IOMMUFD_DRIVER=1
+${DC:+iommufd-y += driver.o}
+${DC:+ccflags-y += -DCONFIG_IOMMUFD_DRIVER_CORE=1}
 X
     { echo '#include <linux/interval_tree.h>'; echo '#include <linux/export.h>'
       sed -n '/^#ifdef CONFIG_INTERVAL_TREE_SPAN_ITER/,$p' "$SRC/lib/interval_tree.c" \
