@@ -1,8 +1,9 @@
 // Real boots: the harness itself works on every kernel (witness.sh only; lsvfio is not involved).
-import { existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bootGuest, readOut, vmAvailable, type BootResult, type KernelName } from './harness.js'
+import { bootGuest, readOut, VM_DIR, vmAvailable, type BootResult, type KernelName } from './harness.js'
 import { loadWitness, parseLspci } from './witness.js'
 
 const BOOT_TIMEOUT = 240_000
@@ -70,6 +71,47 @@ describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (s
       expect(d.driverInUse ?? null, d.address).toBe(s?.driver ?? null)
     }
   })
+})
+
+describe.skipIf(!full.ok)(`VM harness options: keep, busy.sh, modparams, extraModules${full.ok ? '' : ` (skipped: ${full.why})`}`, () => {
+  it(
+    'leaves kept devices on their driver, holds a group open, loads substituted modules with parameters',
+    async () => {
+      // a stock vfio.ko, decompressed, stands in for test/vm/kmod's rebuilt one: same name → substituted
+      const kdir = path.join(VM_DIR, 'kernels/6.12')
+      const kver = readFileSync(path.join(kdir, 'KVER'), 'utf8').trim()
+      const extra = path.join(VM_DIR, 'test-extra-modules', kver)
+      mkdirSync(extra, { recursive: true })
+      const src = path.join(kdir, 'root/lib/modules', kver, 'kernel/drivers/vfio/vfio.ko.xz')
+      writeFileSync(path.join(extra, 'vfio.ko'), execFileSync('xz', ['-dc', src], { maxBuffer: 64 << 20 }))
+
+      const r = await bootGuest({
+        kernel: '6.12',
+        devices: 'full',
+        iommu: 'intel',
+        scenario: 'test/vm/guest/busy.sh',
+        keep: ['07:02.0'],
+        modparams: ['vfio_iommu_type1 allow_unsafe_interrupts=1'],
+        extraModules: extra,
+      })
+      report('6.12 full busy+keep', r)
+      expect(r.rc, await readOut(r.outDir, 'scenario.stderr')).toBe(0)
+      const w = await loadWitness(r.outDir)
+      const drv = (bdf: string): string | null => w.devices.find((d) => d.address === bdf)?.driver ?? null
+      expect(drv('0000:07:02.0')).toBe('virtio-pci')
+      expect(drv('0000:07:01.0')).toBe('vfio-pci')
+      // the group is held by a process while lsvfio (if built) and the witnesses run
+      const group = (await readOut(r.outDir, 'holder.group')).trim()
+      expect((await readOut(r.outDir, 'holder.fd')).trim()).toBe(`/dev/vfio/${group}`)
+      expect(Number((await readOut(r.outDir, 'holder.pid')).trim())).toBeGreaterThan(1)
+      const ran = existsSync(path.join(r.outDir, 'lsvfio.rc'))
+      const skipped = existsSync(path.join(r.outDir, 'lsvfio.skipped'))
+      expect(ran !== skipped, 'exactly one of lsvfio.rc / lsvfio.skipped').toBe(true)
+      expect(w.moduleParams['vfio_iommu_type1']?.['allow_unsafe_interrupts']).toBe('Y')
+      expect((await readOut(r.outDir, 'initramfs.txt')).split('\n')).toContain(`vfio extra ${extra}/vfio.ko`)
+    },
+    BOOT_TIMEOUT,
+  )
 })
 
 describe.each(['6.1', '7.3'] as const)('VM harness on %s, small device set', (kernel: KernelName) => {

@@ -212,6 +212,7 @@ function runQemu(args: readonly string[], timeoutMs: number): Promise<Attempt> {
 }
 
 let runCounter = 0
+let pruned = false
 
 /**
  * One boot: build/reuse the initramfs, start QEMU, wait for the guest's isa-debug-exit, read /out/rc.
@@ -228,6 +229,10 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     throw new Error(`extraModules is not a directory: ${opts.extraModules}`)
   }
   const initramfs = await ensureInitramfs(opts.kernel, opts.extraModules, opts.modparams ?? [])
+  if (!pruned) {
+    pruned = true
+    await pruneRuns().catch(() => undefined) // housekeeping only
+  }
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
   const runDir = path.join(VM_DIR, 'runs', `${stamp}-${opts.kernel}-${process.pid}-${runCounter++}`)
