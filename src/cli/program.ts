@@ -15,7 +15,7 @@ const count = (_: string, prev: number): number => prev + 1
 
 export function buildProgram(version: string): Command {
   const p = new Command('lsvfio')
-    .description('List VFIO on this host: IOMMU groups, their devices and drivers, and for VFIO devices the\nflags, regions, capabilities, IRQs and reset support the kernel reports.')
+    .description('List VFIO on this host: IOMMU groups, their devices and drivers, and for VFIO devices the flags, regions, capabilities, IRQs and reset support the kernel reports.')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -37,6 +37,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-g, --group <N>', 'IOMMU group N only', select))
   p.addOption(opt('--driver <name>', 'devices bound to this driver only (e.g. vfio-pci)', select))
   p.addOption(opt('--no-open', 'sysfs only: open nothing under /dev/vfio, so no device is reset', other))
+  p.addOption(opt('--via <path>', 'how to reach devices: group (container), cdev (/dev/vfio/devices + iommufd) or auto', other).choices(['auto', 'group', 'cdev']).default('auto'))
   p.addOption(opt('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE', other))
   p.addOption(opt('--from <file>', 'replay a snapshot saved with --save instead of this host', other).conflicts('save'))
   p.addOption(opt('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing', other).conflicts('from'))
@@ -55,6 +56,7 @@ interface Raw {
   group?: string
   driver?: string
   open: boolean
+  via: 'auto' | 'group' | 'cdev'
   save?: string
   from?: string
   sysfsRoot?: string
@@ -86,7 +88,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     kind: 'run',
     options: {
       selection,
-      gather: { open: o.open && o.sysfsRoot === undefined },
+      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via },
       format: o.json ? 'json' : o.tree ? 'tree' : 'text',
       verbose: o.verbose as 0 | 1 | 2 | 3,
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
@@ -99,6 +101,18 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
   }
 }
 
+function wrap(text: string, width = 78): string {
+  const out: string[] = []
+  let line = ''
+  for (const w of text.split(' ')) {
+    if (line !== '' && line.length + 1 + w.length > width) {
+      out.push(line)
+      line = w
+    } else line = line === '' ? w : `${line} ${w}`
+  }
+  return [...out, line].join('\n')
+}
+
 function helpAfter(): string {
-  return `\nWARNING: ${RESET_WARNING}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. See lsvfio(8).\n`
+  return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. See lsvfio(8).\n`
 }

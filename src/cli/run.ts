@@ -34,9 +34,11 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   const inv = inspect(host, o.selection, o.gather)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
-  if (none !== null) stderr.push(none)
-  const selectedNothing = none === null && inv.groups.length === 0 && inv.ungrouped.length === 0
-  if (selectedNothing) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
+  // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
+  if (o.format === 'json') {
+    if (none !== null) stderr.push(none)
+    else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
+  }
   let stdout: string
   if (o.format === 'json') {
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv }))

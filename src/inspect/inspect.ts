@@ -4,12 +4,16 @@ import { Vfio } from '../kernel/vfio.js'
 import type { Device, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
 import type { Host } from './host.js'
 import { queryGroup } from './query.js'
+import { queryCdev } from './query-cdev.js'
 import { scan } from './scan.js'
 import type { Selection } from './selection.js'
 
 export interface GatherOptions {
   /** false with --no-open: sysfs only, nothing under /dev/vfio is opened (so nothing is reset). */
   open: boolean
+  /** Which interface gets device fds: the group (legacy container), the cdev + iommufd, or auto
+   * (the group when its node exists, else the cdev). */
+  via: 'auto' | 'group' | 'cdev'
 }
 
 export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
@@ -18,9 +22,17 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inve
   const groups: IommuGroup[] = s.groups.map((g) => {
     const shown = g.members.filter((d) => g.selected.has(d.address))
     const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
-    if (!gather.open || targets.length === 0 || g.node === null) {
-      return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: null, container: null, devices: shown }
+    const base = { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability }
+    const useCdev = gather.via === 'cdev' || (gather.via === 'auto' && g.node === null)
+    if (!gather.open || targets.length === 0 || (g.node === null && !useCdev)) {
+      return { ...base, status: null, container: null, devices: shown }
     }
+    if (useCdev) {
+      const ctx = { group: g.id, noiommu: g.noiommu }
+      const devices = shown.map((d) => (targets.includes(d) && d.cdev !== null ? { ...d, vfio: queryCdev(vfio, d.cdev, ctx) } : d))
+      return { ...base, status: null, container: null, devices }
+    }
+    if (g.node === null) return { ...base, status: null, container: null, devices: shown }
     const r = queryGroup(vfio, g.node.path, targets, { group: g.id, noiommu: g.noiommu })
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
     return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: r.status, container: r.container, devices }

@@ -25,12 +25,12 @@ export interface GroupResult {
   views: Map<string, Probe<VfioDeviceView>>
 }
 
-interface Ctx {
+export interface Ctx {
   group: number
   noiommu: boolean
 }
 
-function failed(error: ProbeError, ctx: Ctx): { ok: false; error: ProbeError } {
+export function failed(error: ProbeError, ctx: Ctx): { ok: false; error: ProbeError } {
   return { ok: false, error: withHint(error, ctx) }
 }
 
@@ -112,31 +112,36 @@ function attach(v: Vfio, groupFd: number, groupPath: string, ctx: Ctx): Probe<{ 
 function queryDevice(v: Vfio, groupFd: number, name: string, groupPath: string, ctx: Ctx): Probe<VfioDeviceView> {
   const dfd = v.getDeviceFd(groupFd, name, groupPath)
   if (!dfd.ok) return failed(dfd.error, ctx)
-  const path = `${groupPath} ${name}`
   try {
-    const info = v.deviceInfo(dfd.value, path)
-    if (!info.ok) return failed(info.error, ctx)
-    const pci = (info.value.flags & U.VFIO_DEVICE_FLAGS_PCI) !== 0
-    const regions: RegionEntry[] = []
-    for (let i = 0; i < info.value.numRegions; i++) regions.push(regionEntry(v, dfd.value, i, pci, path, ctx))
-    const irqs: IrqEntry[] = []
-    for (let i = 0; i < info.value.numIrqs; i++) irqs.push(irqEntry(v, dfd.value, i, pci, path, ctx))
-    return {
-      ok: true,
-      value: {
-        flags: info.value.flags,
-        flagNames: info.value.flagNames,
-        numRegions: info.value.numRegions,
-        numIrqs: info.value.numIrqs,
-        caps: info.value.caps,
-        regions,
-        irqs,
-        hotReset: pci ? hotReset(v, dfd.value, path, ctx) : null,
-        features: features(v, dfd.value, path, ctx),
-      },
-    }
+    return describeDevice(v, dfd.value, `${groupPath} ${name}`, ctx, { via: 'group', iommufd: null })
   } finally {
     v.close(dfd.value)
+  }
+}
+
+/** Everything a device fd answers: info, regions, IRQs, hot reset, features. Shared by both paths. */
+export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, how: Pick<VfioDeviceView, 'via' | 'iommufd'>): Probe<VfioDeviceView> {
+  const info = v.deviceInfo(fd, path)
+  if (!info.ok) return failed(info.error, ctx)
+  const pci = (info.value.flags & U.VFIO_DEVICE_FLAGS_PCI) !== 0
+  const regions: RegionEntry[] = []
+  for (let i = 0; i < info.value.numRegions; i++) regions.push(regionEntry(v, fd, i, pci, path, ctx))
+  const irqs: IrqEntry[] = []
+  for (let i = 0; i < info.value.numIrqs; i++) irqs.push(irqEntry(v, fd, i, pci, path, ctx))
+  return {
+    ok: true,
+    value: {
+      ...how,
+      flags: info.value.flags,
+      flagNames: info.value.flagNames,
+      numRegions: info.value.numRegions,
+      numIrqs: info.value.numIrqs,
+      caps: info.value.caps,
+      regions,
+      irqs,
+      hotReset: pci ? hotReset(v, fd, path, ctx) : null,
+      features: features(v, fd, path, ctx),
+    },
   }
 }
 

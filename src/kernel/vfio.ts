@@ -1,9 +1,11 @@
 // The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
 // errno always kept. Returns Probe values; never throws for kernel answers.
-import type { GroupStatus, HotResetInfo, InfoCap, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
+import type { GroupStatus, HotResetInfo, HwInfo, InfoCap, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
 import { walkCaps } from './abi/caps.js'
 import {
   deviceFlagNames,
+  hwCapabilityNames,
+  hwInfoTypeName,
   hotResetFlagNames,
   iommuInfoFlagNames,
   irqFlagNames,
@@ -27,6 +29,7 @@ import {
   encodeIrqInfo,
   encodeRegionInfo,
 } from './abi/structs.js'
+import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
 import type { Sys } from './sys.js'
@@ -214,5 +217,28 @@ export class Vfio {
   getDeviceFd(groupFd: number, name: string, path: string): Probe<number> {
     const r = this.sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, { kind: 'str', value: name })
     return r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r)
+  }
+
+  /** cdev path: binds the device to an iommufd (this opens, and so resets, the device). */
+  bindIommufd(cdevFd: number, iommufd: number, path: string): Probe<number> {
+    const buf = encodeBindIommufd(iommufd)
+    const r = this.sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, { kind: 'buf', buf })
+    return r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid)
+  }
+
+  /** IOMMU_GET_HW_INFO with data_len 0: the type and capabilities, not the raw registers. */
+  hwInfo(iommufd: number, devid: number, path: string): Probe<HwInfo> {
+    const buf = encodeHwInfo(devid)
+    const r = this.sys.ioctl(iommufd, U.IOMMU_GET_HW_INFO, { kind: 'buf', buf })
+    if (r < 0) return fail('IOMMU_GET_HW_INFO', -r, path)
+    const d = decodeHwInfo(buf)
+    return ok({
+      type: d.outDataType,
+      typeName: hwInfoTypeName(d.outDataType),
+      capabilities: d.outCapabilities,
+      capabilityNames: hwCapabilityNames(d.outCapabilities),
+      maxPasidLog2: d.outMaxPasidLog2,
+      dataLen: d.dataLen,
+    })
   }
 }

@@ -162,6 +162,10 @@ export interface Device {
 }
 
 export interface VfioDeviceView {
+  /** How the device fd was obtained: through its group (legacy container) or its cdev + iommufd. */
+  via: 'group' | 'cdev'
+  /** The cdev path's iommufd binding; null on the group path. */
+  iommufd: IommufdInfo | null
   flags: number
   flagNames: readonly string[]
   numRegions: number
@@ -172,6 +176,24 @@ export interface VfioDeviceView {
   /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO; null for non-PCI. */
   hotReset: Probe<HotResetInfo> | Quirk | null
   features: readonly FeatureProbe[]
+}
+
+export interface IommufdInfo {
+  /** out_devid from VFIO_DEVICE_BIND_IOMMUFD */
+  devid: number
+  /** IOMMU_GET_HW_INFO for the bound device */
+  hwInfo: Probe<HwInfo>
+}
+
+export interface HwInfo {
+  /** enum iommu_hw_info_type: 1 intel-vtd, 2 arm-smmuv3 … */
+  type: number
+  typeName: string
+  capabilities: bigint
+  capabilityNames: readonly string[]
+  maxPasidLog2: number
+  /** Length of the type-specific data the kernel holds (not fetched). */
+  dataLen: number
 }
 
 export interface RegionEntry {

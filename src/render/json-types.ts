@@ -136,7 +136,18 @@ export interface JsonFeature {
   error: JsonError | null
 }
 
+export interface JsonHwInfo {
+  type: number
+  typeName: string
+  capabilities: string
+  capabilityNames: string[]
+  maxPasidLog2: number
+  dataLen: number
+}
+
 export interface JsonVfioDevice {
+  via: 'group' | 'cdev'
+  iommufd: { devid: number; hwInfo: JsonProbe<JsonHwInfo> } | null
   flags: number
   flagNames: string[]
   numRegions: number

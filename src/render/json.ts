@@ -12,6 +12,7 @@ import type {
   HostInfo,
   HostResource,
   HotResetInfo,
+  HwInfo,
   InfoCap,
   Inventory,
   IommuGroup,
@@ -35,6 +36,7 @@ import {
   type JsonGroup,
   type JsonHost,
   type JsonHotReset,
+  type JsonHwInfo,
   type JsonIommuInfo,
   type JsonIrq,
   type JsonPci,
@@ -184,8 +186,19 @@ const hotReset = (h: HotResetInfo): JsonHotReset => ({
   devices: h.devices.map((d) => ({ groupOrDevid: d.groupOrDevid, address: d.address })),
 })
 
+const hwInfo = (h: HwInfo): JsonHwInfo => ({
+  type: h.type,
+  typeName: h.typeName,
+  capabilities: u64(h.capabilities),
+  capabilityNames: [...h.capabilityNames],
+  maxPasidLog2: h.maxPasidLog2,
+  dataLen: h.dataLen,
+})
+
 function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
   return {
+    via: v.via,
+    iommufd: v.iommufd === null ? null : { devid: v.iommufd.devid, hwInfo: probe(v.iommufd.hwInfo, hwInfo) },
     flags: v.flags,
     flagNames: [...v.flagNames],
     numRegions: v.numRegions,

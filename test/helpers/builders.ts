@@ -140,6 +140,8 @@ export function feature(o: Partial<FeatureProbe> = {}): FeatureProbe {
 export function vfioView(o: Partial<VfioDeviceView> = {}): VfioDeviceView {
   const flags = o.flags ?? DEV.pci
   return {
+    via: 'group',
+    iommufd: null,
     flags,
     flagNames: namesOf(flags, DEVICE_FLAGS),
     numRegions: o.regions?.length ?? 0,

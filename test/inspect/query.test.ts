@@ -49,8 +49,22 @@ const looped: DeviceScript = (req, arg) => {
     const i = u32at(arg, 8)
     return i === 3 ? { ret: -22 } : { bytes: le([0, 'u32', 16], [4, 'u32', 9], [8, 'u32', i], [12, 'u32', 1]) }
   }
+  if (req === REQ.HOT_RESET_INFO) return { ret: -19 }
   return { ret: -25 }
 }
+
+// Type1 IOMMU info as QEMU's VT-d answers (vm-recipe.md §4): page sizes 4K|2M|1G, then on the second
+// call an IOVA_RANGE cap with two ranges and DMA_AVAIL.
+const iommuInfo = (arg: Uint8Array) =>
+  u32at(arg, 0) < 88
+    ? { bytes: le([0, 'u32', 88], [4, 'u32', 3], [8, 'u64', 0x40201000n], [16, 'u32', 0]) }
+    : {
+        bytes: le(
+          [0, 'u32', 88], [4, 'u32', 3], [8, 'u64', 0x40201000n], [16, 'u32', 24],
+          [24, 'u16', 1], [26, 'u16', 1], [28, 'u32', 72], [32, 'u32', 2], [40, 'u64', 0n], [48, 'u64', 0xfedfffffn], [56, 'u64', 0xfef00000n], [64, 'u64', 0x7fffffffffn],
+          [72, 'u16', 3], [74, 'u16', 1], [76, 'u32', 0], [80, 'u32', 65535], [84, 'u32', 0],
+        ),
+      }
 
 function host(kernel: FakeKernel, extra: Parameters<typeof pciDevice>[0][] = []) {
   const t = makeTree({
@@ -68,13 +82,15 @@ const group = (inv: { groups: readonly IommuGroup[] }, id: number): IommuGroup |
 
 describe('inspect with a fake kernel', () => {
   it('gathers container, device, regions with caps, IRQs, hot reset and features; closes every fd', () => {
-    const { h, sys, cleanup } = host({ extensions: { 1: 1, 3: 1, 9: 1 }, devices: { '0000:01:00.0': nvme } })
+    const { h, sys, cleanup } = host({ extensions: { 1: 1, 3: 1, 9: 1 }, iommuInfo, devices: { '0000:01:00.0': nvme } })
     try {
-      const inv = inspect(h, ALL, { open: true })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' })
       expect(inv.failures).toBe(0)
       const g = group(inv, 12)
       expect(g?.status).toEqual({ ok: true, value: { flags: 1, viable: true, containerSet: false } })
       expect(g?.container?.ok && g.container.value.model).toBe('type1v2')
+      const ii = g?.container?.ok ? g.container.value.iommuInfo : null
+      expect(ii).toMatchObject({ ok: true, value: { pageSizes: 0x40201000n, iovaRanges: [{ start: 0n, end: 0xfedfffffn }, { start: 0xfef00000n, end: 0x7fffffffffn }], dmaAvail: 65535 } })
       const v = g?.devices[0]?.vfio
       if (!v?.ok) throw new Error('device not gathered')
       expect(v.value.flagNames).toEqual(['reset', 'pci'])
@@ -96,7 +112,7 @@ describe('inspect with a fake kernel', () => {
   it('turns EBUSY on the group into data with a hint, and exit-worthy failures', () => {
     const { h, sys, cleanup } = host({ openErrors: { '/dev/vfio/12': -16 }, devices: {} })
     try {
-      const inv = inspect(h, ALL, { open: true })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' })
       const g = group(inv, 12)
       expect(g?.status).toMatchObject({ ok: false, error: { op: 'open', code: 'EBUSY', path: '/dev/vfio/12' } })
       expect(g?.status?.ok === false && g.status.error.hint).toMatch(/fuser -v \/dev\/vfio\/12/)
@@ -111,7 +127,7 @@ describe('inspect with a fake kernel', () => {
   it('reports a non-viable group without attaching a container', () => {
     const { h, sys, cleanup } = host({ groupFlags: 0, devices: { '0000:01:00.0': nvme } })
     try {
-      const inv = inspect(h, ALL, { open: true })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' })
       expect(group(inv, 12)?.devices[0]?.vfio).toMatchObject({ ok: false, error: { code: 'NOT_VIABLE' } })
       expect(sys.calls.some((c) => c.req === REQ.SET_CONTAINER)).toBe(false)
     } finally {
@@ -120,9 +136,9 @@ describe('inspect with a fake kernel', () => {
   })
 
   it('marks a looped capability chain and treats ERR EINVAL as a quirk', () => {
-    const { h, cleanup } = host({ extensions: { 3: 1 }, devices: { '0000:01:00.0': looped } })
+    const { h, cleanup } = host({ extensions: { 3: 1 }, iommuInfo, devices: { '0000:01:00.0': looped } })
     try {
-      const inv = inspect(h, ALL, { open: true })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' })
       const v = group(inv, 12)?.devices[0]?.vfio
       if (!v?.ok) throw new Error('device not gathered')
       const bar0 = v.value.regions[0]?.info as { ok: true; value: Region }
@@ -137,7 +153,7 @@ describe('inspect with a fake kernel', () => {
   it('opens nothing with --no-open', () => {
     const { h, sys, cleanup } = host({ devices: { '0000:01:00.0': nvme } })
     try {
-      const inv = inspect(h, ALL, { open: false })
+      const inv = inspect(h, ALL, { open: false, via: 'auto' })
       expect(inv.opened).toBe(false)
       expect(group(inv, 12)?.devices[0]?.vfio).toBeNull()
       expect(sys.calls).toEqual([])
