@@ -135,11 +135,22 @@ function featureLines(v: VfioDeviceView, view: ViewOptions, style: Style, ind: s
   return lines
 }
 
+function iommufdLines(device: Device, v: VfioDeviceView, style: Style, ind: string): string[] {
+  const where = `${ind}${style.label('Via:')} cdev ${style.addr(device.cdev ?? '?')} + /dev/iommu`
+  if (v.iommufd === null) return [where]
+  const hw = v.iommufd.hwInfo
+  const info = hw.ok
+    ? `IOMMU ${hw.value.typeName}${hw.value.capabilityNames.length > 0 ? ` ${bracket(hw.value.capabilityNames)}` : ''}${hw.value.maxPasidLog2 > 0 ? `, PASID ${hw.value.maxPasidLog2} bits` : ''}`
+    : style.bad(`IOMMU_GET_HW_INFO: ${hw.error.code}`)
+  return [`${where}, devid ${v.iommufd.devid}, ${info}`]
+}
+
 /** Detail lines for an opened device, indented by `ind`. */
 export function vfioLines(device: Device, v: VfioDeviceView, view: ViewOptions, style: Style, ind: string): string[] {
   const lines: string[] = []
   const raw = view.verbose >= 3 ? ` ${hex(v.flags)}` : ''
   lines.push(`${ind}${style.label('VFIO:')} flags${raw} ${bracket(v.flagNames)}, ${plural(v.numRegions, 'region')}, ${plural(v.numIrqs, 'IRQ')}`)
+  if (v.via === 'cdev') lines.push(...iommufdLines(device, v, style, ind))
   if (view.verbose >= 2) lines.push(...capsLines(v.caps, view, style, `${ind}  cap `))
   lines.push(...regionsLines(device, v.regions, view, style, ind))
   for (const e of v.irqs) lines.push(...irqLines(e, view, style, ind))
