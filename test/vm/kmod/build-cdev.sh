@@ -19,7 +19,8 @@ set -euo pipefail
 KVER=$1; OUT=$2
 LOG_TAG=cdev
 . "$(dirname "$0")/lib.sh"
-need_tools make:make bc:bc xz:xz-utils gcc-12:gcc-12
+need_tools make:make bc:bc xz:xz-utils gcc-12:gcc-12 strip:binutils flock:util-linux
+kb_lock
 
 timed "resolve packages" resolve_kver
 timed "headers" prepare_headers

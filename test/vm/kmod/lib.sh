@@ -8,6 +8,9 @@ KB=${KBUILD_CACHE:-$REPO_ROOT/.vm/kbuild}
 DEBS=$KB/debs
 mkdir -p "$DEBS"
 KMAKE_EXTRA=()
+# One build at a time per cache (parallel runs would race on extraction); released at exit.
+kb_lock() { exec 9>"$KB/.lock"; flock 9; }
+kb_unlock() { exec 9>&-; }
 
 T0=$(date +%s.%N)
 log() { printf '[%s +%6.1fs] %s\n' "${LOG_TAG:-kmod}" "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
@@ -15,10 +18,12 @@ die() { log "ERROR: $*"; exit 1; }
 # timed LABEL cmd...: run and print wall time
 timed() { local l=$1 s e; shift; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); log "$l: $(printf '%.1f' "$(echo "$e - $s" | bc)") s"; }
 
-# Install host tools (not kernels) only when missing.
-need_tools() { # need_tools cmd:pkg ...
+# Install host tools (not kernels) only when missing. Args: "command:package" or "/path:package".
+need_tools() {
     local miss=() p
-    for p in "$@"; do command -v "${p%%:*}" >/dev/null 2>&1 || miss+=("${p#*:}"); done
+    for p in "$@"; do
+        case $p in /*) [ -e "${p%%:*}" ] ;; *) command -v "${p%%:*}" >/dev/null 2>&1 ;; esac || miss+=("${p#*:}")
+    done
     [ ${#miss[@]} -eq 0 ] && return 0
     log "apt-get install ${miss[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${miss[@]}" >&2 \
@@ -180,4 +185,18 @@ pick_cc() {
         # (-fmin-function-alignment=16 -> -falign-functions=16, as a gcc-12-built kernel uses)
         KMAKE_EXTRA+=(CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
     fi
+}
+
+# kver_for 6.12|6.1|7.3|KVER -> KVER, resolved by name from the archive (versions rotate; never pinned).
+kver_for() {
+    local a=$1 v
+    case $a in
+    6.12) apt-cache depends linux-image-6.12-amd64 | awk '/Depends: linux-image-6\.12\./{sub("linux-image-","",$2); print $2; exit}' ;;
+    6.1)  apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-6\.1\./{sub("linux-image-","",$2); print $2; exit}' ;;
+    7.*)  alt_apt_setup
+          v=$(apt-cache "${APT_ALT[@]}" madison linux-image-amd64 | awk -v p="$a." 'index($3,p)==1{print $3; exit}')
+          [ -n "$v" ] || die "no linux-image-amd64 $a.* in trixie-backports"
+          apt-cache "${APT_ALT[@]}" depends "linux-image-amd64=$v" | awk '/Depends: linux-image-[0-9]/{sub("linux-image-","",$2); print $2; exit}' ;;
+    *) echo "$a" ;;
+    esac
 }

@@ -14,8 +14,10 @@ KVER=$1; MODE=$2; MODDIR=$(cd "$3" && pwd); LOGF=${4:-}
 case $MODE in noiommu|cdev) ;; *) echo "bad mode $MODE" >&2; exit 2;; esac
 LOG_TAG=check-$MODE
 . "$(dirname "$0")/../lib.sh"
-need_tools qemu-system-x86_64:qemu-system-x86 busybox:busybox-static gcc:gcc xz:xz-utils bc:bc
+need_tools qemu-system-x86_64:qemu-system-x86 busybox:busybox-static gcc:gcc xz:xz-utils bc:bc \
+    /usr/lib/x86_64-linux-gnu/libc.a:libc6-dev /usr/include/linux/vfio.h:linux-libc-dev
 [ -f "$MODDIR/MANIFEST" ] || die "no $MODDIR/MANIFEST"
+kb_lock
 resolve_kver
 
 # --- the kernel image + stock VFIO modules, extracted (not installed) under $KB/kernel-$KVER
@@ -35,6 +37,7 @@ if [ ! -f "$KR/.stamp-$KPKGVER" ]; then
 fi
 VMLINUZ=$(find "$KR" -name 'vmlinuz*' -type f | head -1)
 [ -n "$VMLINUZ" ] || die "no vmlinuz for $KVER"
+kb_unlock
 stockmod() { find "$KR" -path '*/kernel/*' -name "$1.ko" | head -1; }
 
 # --- initramfs: busybox + vfiocheck + modules in MANIFEST order + /init
