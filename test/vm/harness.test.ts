@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bootGuest, readOut, VM_DIR, vmAvailable, type BootResult, type KernelName } from './harness.js'
+import { bootGuest, readOut, VM_DIR, VmBootError, vmAvailable, type BootResult, type KernelName } from './harness.js'
 import { loadWitness, parseLspci } from './witness.js'
 
 const BOOT_TIMEOUT = 240_000
@@ -16,22 +16,27 @@ function report(label: string, r: BootResult): void {
 
 const full = vmAvailable(['6.12'])
 describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (skipped: ${full.why})`}`, () => {
-  let r: BootResult
+  let booted: BootResult | undefined
+  const boot = (): BootResult => {
+    if (booted === undefined) throw new Error('the boot in the first test failed; see its error')
+    return booted
+  }
   it(
     'boots, binds, runs witness.sh and returns its files',
     async () => {
-      r = await bootGuest({ kernel: '6.12', devices: 'full', iommu: 'intel', scenario: 'test/vm/guest/witness.sh' })
+      const r = await bootGuest({ kernel: '6.12', devices: 'full', iommu: 'intel', scenario: 'test/vm/guest/witness.sh' })
       report('6.12 full', r)
       expect(r.rc, await readOut(r.outDir, 'scenario.stderr')).toBe(0)
       for (const f of ['rc', 'init.log', 'dmesg.txt', 'lspci.txt', 'lspci-xxxx.txt', 'dev-vfio.txt', 'witness.json']) {
         expect(existsSync(path.join(r.outDir, f)), f).toBe(true)
       }
+      booted = r
     },
     BOOT_TIMEOUT,
   )
 
   it('sees the IOMMU groups of recipe §3', async () => {
-    const w = await loadWitness(r.outDir)
+    const w = await loadWitness(boot().outDir)
     const members = (bdf: string): string[] => {
       const g = w.groups.find((x) => x.devices.includes(bdf))
       if (g === undefined) throw new Error(`${bdf} is in no IOMMU group`)
@@ -45,7 +50,7 @@ describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (s
   })
 
   it('binds every eligible device to vfio-pci and creates its /dev/vfio node', async () => {
-    const w = await loadWitness(r.outDir)
+    const w = await loadWitness(boot().outDir)
     const bound = w.devices.filter((d) => d.driver === 'vfio-pci').map((d) => d.address)
     expect(bound).toEqual([
       '0000:00:03.0', '0000:00:04.0', '0000:00:05.0', '0000:00:06.0', '0000:00:07.0',
@@ -62,8 +67,8 @@ describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (s
   })
 
   it('has lspci text that parses into the same devices as sysfs', async () => {
-    const w = await loadWitness(r.outDir)
-    const l = parseLspci(await readOut(r.outDir, 'lspci.txt'))
+    const w = await loadWitness(boot().outDir)
+    const l = parseLspci(await readOut(boot().outDir, 'lspci.txt'))
     expect(l.map((d) => d.address)).toEqual(w.devices.map((d) => d.address))
     for (const d of l) {
       const s = w.devices.find((x) => x.address === d.address)
@@ -109,6 +114,49 @@ describe.skipIf(!full.ok)(`VM harness options: keep, busy.sh, modparams, extraMo
       expect(ran !== skipped, 'exactly one of lsvfio.rc / lsvfio.skipped').toBe(true)
       expect(w.moduleParams['vfio_iommu_type1']?.['allow_unsafe_interrupts']).toBe('Y')
       expect((await readOut(r.outDir, 'initramfs.txt')).split('\n')).toContain(`vfio extra ${extra}/vfio.ko`)
+    },
+    BOOT_TIMEOUT,
+  )
+})
+
+describe.skipIf(!full.ok)(`VM harness failure handling${full.ok ? '' : ` (skipped: ${full.why})`}`, () => {
+  const base = { kernel: '6.12', devices: 'small', iommu: 'intel', scenario: 'test/vm/guest/selftest.sh' } as const
+
+  it(
+    'boots again once when the guest kernel dies (QEMU status 0)',
+    async () => {
+      const r = await bootGuest({ ...base, env: { SELFTEST: 'crash-once' } })
+      report('6.12 small crash-once', r)
+      expect(r.retried).toBe(true)
+      expect(r.rc).toBe(0)
+      expect(await readOut(r.outDir, 'selftest.txt')).toBe('second attempt\n')
+      expect(existsSync(path.join(r.runDir, 'out.try1'))).toBe(true)
+    },
+    BOOT_TIMEOUT,
+  )
+
+  it(
+    'gives up after the second death with the serial log',
+    async () => {
+      const e: unknown = await bootGuest({ ...base, env: { SELFTEST: 'crash' } }).catch((x: unknown) => x)
+      expect(e).toBeInstanceOf(VmBootError)
+      const err = e as VmBootError
+      expect(err.message).toMatch(/attempt 1: guest died.*attempt 2: guest died/s)
+      expect(err.serialLog).toMatch(/sysrq/i)
+    },
+    BOOT_TIMEOUT,
+  )
+
+  it(
+    'kills a hanging scenario inside the guest and still reports (rc 137, no retry)',
+    async () => {
+      const t0 = Date.now()
+      const r = await bootGuest({ ...base, env: { SELFTEST: 'hang' }, timeoutMs: 30_000 })
+      report('6.12 small hang', r)
+      expect(r.rc).toBe(137)
+      expect(r.retried).toBe(false)
+      expect(await readOut(r.outDir, 'selftest.txt')).toBe('hanging\n')
+      expect(Date.now() - t0).toBeLessThan(30_000)
     },
     BOOT_TIMEOUT,
   )

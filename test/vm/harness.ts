@@ -270,7 +270,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   const cmdline = [
     'console=ttyS0', 'panic=-1', 'loglevel=4',
     ...(opts.iommu === 'intel' ? ['intel_iommu=on', 'iommu=pt'] : []),
-    `lsvfio.scenario=${scenario}`, `lsvfio.env=${envFile}`, `lsvfio.out=${outDir}`,
+    `lsvfio.scenario=${scenario}`, `lsvfio.env=${envFile}`, `lsvfio.out=${outDir}`, `lsvfio.repo=${REPO}`,
     `lsvfio.bind=${opts.bind === undefined ? 'all' : opts.bind.length === 0 ? 'none' : opts.bind.map(fullBdf).join(',')}`,
     ...(opts.keep !== undefined && opts.keep.length > 0 ? [`lsvfio.keep=${opts.keep.map(fullBdf).join(',')}`] : []),
     `lsvfio.tmo=${Math.max(10, Math.floor(timeoutMs / 1000) - 20)}`,

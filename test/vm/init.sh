@@ -5,6 +5,7 @@
 #   lsvfio.scenario=PATH  script to run, chrooted into the host root (same absolute paths as the host)
 #   lsvfio.env=PATH       shell file with `export K='v'` lines, sourced before the scenario
 #   lsvfio.out=PATH       host path of the writable output share; mounted at /out and at PATH in the chroot
+#   lsvfio.repo=PATH      the checkout (kept visible if it is below /tmp)
 #   lsvfio.bind=all|none|BDF,BDF  devices to give to vfio-pci (default all)
 #   lsvfio.keep=BDF,BDF   leave these on their host driver (makes their group non-viable)
 #   lsvfio.tmo=SECONDS    kill the scenario after this long (rc 137), so a hang still reports
@@ -30,7 +31,6 @@ say() {
 OUT_MOUNTED=0
 finish() {
     rc=$1
-    [ "$rc" -gt 127 ] 2>/dev/null && rc=127
     if [ $OUT_MOUNTED = 1 ]; then
         dmesg > /out/dmesg.txt
         cp /etc/initramfs.txt /out/initramfs.txt
@@ -39,8 +39,9 @@ finish() {
         echo "$rc" > /out/rc
         sync
     fi
-    # one byte to isa-debug-exit; fall back to poweroff if the device is missing
-    printf "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+    # one byte to isa-debug-exit (QEMU exits (b<<1)|1, so 0..127 survive); poweroff if it is missing
+    b=$rc; [ "$b" -gt 127 ] 2>/dev/null && b=127
+    printf "\\$(printf %03o "$b")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
     poweroff -f
     while :; do sleep 1; done
 }
@@ -50,7 +51,7 @@ fatal() {
     finish 125
 }
 
-SCENARIO= ENVFILE= OUTPATH= BIND=all KEEP= TMO=600
+SCENARIO= ENVFILE= OUTPATH= REPO= BIND=all KEEP= TMO=600
 read -r CMDLINE < /proc/cmdline
 set -f
 for w in $CMDLINE; do
@@ -58,6 +59,7 @@ for w in $CMDLINE; do
     lsvfio.scenario=*) SCENARIO=${w#*=} ;;
     lsvfio.env=*) ENVFILE=${w#*=} ;;
     lsvfio.out=*) OUTPATH=${w#*=} ;;
+    lsvfio.repo=*) REPO=${w#*=} ;;
     lsvfio.bind=*) BIND=${w#*=} ;;
     lsvfio.keep=*) KEEP=${w#*=} ;;
     lsvfio.tmo=*) TMO=${w#*=} ;;
@@ -116,7 +118,20 @@ for g in /dev/vfio/*; do NODES="$NODES ${g##*/}"; done
 say "/dev/vfio:$NODES"
 
 for m in dev proc sys; do mount --bind /$m /host/$m || fatal "bind /$m"; done
+# A writable /tmp for the scenario. The checkout (CI may clone under /tmp) or the run directory may
+# live below the host's /tmp: their top directories are bound back from the read-only 9p view.
+mount --bind /host/tmp /mnt/tmp9p || fatal "bind /host/tmp"
 mount -t tmpfs -o mode=1777 tmpfs /host/tmp || fatal "tmpfs on /host/tmp"
+for p in "$REPO" "$OUTPATH" "$ENVFILE" "$SCENARIO"; do
+    case $p in
+    /tmp/?*)
+        top=${p#/tmp/}; top=${top%%/*}
+        if [ ! -e "/host/tmp/$top" ]; then
+            mkdir "/host/tmp/$top" && mount --bind "/mnt/tmp9p/$top" "/host/tmp/$top" || fatal "bind /tmp/$top"
+            say "kept host /tmp/$top visible"
+        fi ;;
+    esac
+done
 [ -n "$OUTPATH" ] || fatal "no lsvfio.out= on the command line"
 [ -d "/host$OUTPATH" ] || mkdir -p "/host$OUTPATH" 2>/dev/null
 mount --bind /out "/host$OUTPATH" || fatal "bind /out onto /host$OUTPATH"

@@ -45,7 +45,7 @@ TARGETS=(vfio_iommu_type1 vfio-pci virtio_pci 9p 9pnet_virtio)
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/lsvfio-initramfs.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 chmod 0755 "$STAGE"   # the archive's root inherits this mode; 0700 breaks non-root users (recipe §9.11)
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc,lib/modules,proc,sys,dev,host,out,tmp,run}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc,lib/modules,proc,sys,dev,host,out,tmp,run,mnt/tmp9p}
 chmod 1777 "$STAGE/tmp"
 mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true   # /init's stdio before devtmpfs
 
