@@ -19,7 +19,19 @@ export class FdNames {
     return this.names.get(fd) ?? `fd${fd}`
   }
 
+  private fdAt(arg: IoctlArg, offset: number): number | null {
+    if (arg.kind !== 'buf' || arg.buf.length < offset + 4) return null
+    return new DataView(arg.buf.buffer, arg.buf.byteOffset).getInt32(offset, true)
+  }
+
   key(fd: number, request: number, arg: IoctlArg): string {
+    // BIND_IOMMUFD carries the iommufd's number at offset 8: key it by name, keep the other bytes.
+    const ifd = request === U.VFIO_DEVICE_BIND_IOMMUFD ? this.fdAt(arg, 8) : null
+    if (ifd !== null && arg.kind === 'buf') {
+      const rest = arg.buf.slice()
+      rest.fill(0, 8, 12)
+      return `${this.nameOf(fd)} ${request} iommufd ${this.nameOf(ifd)} ${argKey({ kind: 'buf', buf: rest })}`
+    }
     // SET_CONTAINER passes a pointer to the container's fd number: key it by that fd's name instead.
     if (request === U.VFIO_GROUP_SET_CONTAINER && arg.kind === 'buf' && arg.buf.length >= 4) {
       const cfd = new DataView(arg.buf.buffer, arg.buf.byteOffset, 4).getInt32(0, true)
@@ -36,5 +48,7 @@ export class FdNames {
       const cfd = new DataView(arg.buf.buffer, arg.buf.byteOffset, 4).getInt32(0, true)
       this.names.set(cfd, `${this.nameOf(cfd)}>${this.nameOf(fd)}`)
     }
+    const ifd = request === U.VFIO_DEVICE_BIND_IOMMUFD ? this.fdAt(arg, 8) : null
+    if (ifd !== null) this.names.set(ifd, `${this.nameOf(ifd)}>${this.nameOf(fd)}`)
   }
 }

@@ -71,6 +71,8 @@ export class ReplaySys implements Sys {
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const e = this.doc.ioctl[this.names.key(fd, request, arg)]
     if (e === undefined) return -ENODATA
+    // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.
+    const given: IoctlArg = arg.kind === 'buf' ? { kind: 'buf', buf: arg.buf.slice() } : arg
     if (arg.kind === 'buf' && e.out !== undefined) {
       const out = fromHex(e.out, `ioctl reply ${request}`)
       arg.buf.set(out.subarray(0, arg.buf.length))
@@ -78,7 +80,7 @@ export class ReplaySys implements Sys {
     let r = e.r
     // A recorded new fd (GET_DEVICE_FD) becomes a fresh number of ours.
     if (r >= 0 && arg.kind === 'str') r = this.next++
-    this.names.after(fd, request, arg, r)
+    this.names.after(fd, request, given, r)
     return r
   }
 
