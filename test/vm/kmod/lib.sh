@@ -75,6 +75,7 @@ fetch_deb() {
 resolve_kver() {
     local cache=$KB/resolve-$KVER.env
     if [ -n "$(find "$cache" -mmin -1440 2>/dev/null)" ]; then
+        # shellcheck source=/dev/null
         . "$cache"
         [ -z "${USE_ALT:-}" ] && APT=() || { alt_apt_setup; APT=("${APT_ALT[@]}"); }
     else

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034,SC2054  # LOG_TAG is read by lib.sh; qemu options contain commas
 # check/run.sh KVER noiommu|cdev MODDIR [LOG]
 # Boot the stock Debian kernel KVER under QEMU/TCG with the modules from MODDIR (output of
 # build-noiommu.sh / build-cdev.sh, read through its MANIFEST) and run vfiocheck against an edu device.
@@ -110,12 +111,16 @@ if [ "$MODE" = cdev ]; then
 fi
 QARGS+=(-device edu,addr=03.0 -append "$APPEND")
 [ -n "$LOGF" ] || LOGF=$W/serial.log
-s=$(date +%s.%N)
-set +e
-timeout 180 qemu-system-x86_64 "${QARGS[@]}" </dev/null > "$LOGF" 2>&1
-qrc=$?
-set -e
-log "qemu exit $qrc after $(printf '%.1f' "$(echo "$(date +%s.%N) - $s" | bc)") s (kernel $KVER, $MODE)"
+# qemu status 0 = the guest never reached isa-debug-exit (e.g. the rare TCG early-boot int3 oops): retry once
+for attempt in 1 2; do
+    s=$(date +%s.%N)
+    set +e
+    timeout 180 qemu-system-x86_64 "${QARGS[@]}" </dev/null > "$LOGF" 2>&1
+    qrc=$?
+    set -e
+    log "qemu exit $qrc after $(printf '%.1f' "$(echo "$(date +%s.%N) - $s" | bc)") s (kernel $KVER, $MODE, attempt $attempt)"
+    [ $qrc -ne 0 ] && break
+done
 grep -E '^(KMODCHECK|CHECK|INFO|LS|VFIODEV|PARAM|DMESG|LSMOD)' "$LOGF" | tr -d '\r' || true
 [ $qrc -eq 1 ] && grep -q 'KMODCHECK-RESULT rc=0' "$LOGF" && { log "PASS"; exit 0; }
 [ $qrc -eq 0 ] && log "guest did not finish (no isa-debug-exit): see $LOGF"

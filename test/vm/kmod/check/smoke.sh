@@ -8,7 +8,7 @@ D=$(cd "$(dirname "$0")/.." && pwd)
 LOG_TAG=smoke
 . "$D/lib.sh"
 [ $# -gt 0 ] || set -- 6.12
-sum=(); bad=0; mkdir -p "$KB/out"
+sum=(); failed=0; mkdir -p "$KB/out"
 for a in "$@"; do
     KVER=$(kver_for "$a"); [ -n "$KVER" ] || die "cannot resolve $a"
     for mode in noiommu cdev; do
@@ -16,15 +16,15 @@ for a in "$@"; do
         s=$(date +%s)
         if ! bash "$D/build-$mode.sh" "$KVER" "$out" > "$KB/out/$KVER.$mode.build.log" 2>&1; then
             if grep -q 'cdev needs >= 6.6' "$KB/out/$KVER.$mode.build.log"; then sum+=("$KVER $mode: n/a (no cdev in this kernel)"); continue; fi
-            sum+=("$KVER $mode: BUILD FAILED ($KB/out/$KVER.$mode.build.log)"); bad=1; continue
+            sum+=("$KVER $mode: BUILD FAILED ($KB/out/$KVER.$mode.build.log)"); failed=1; continue
         fi
         b=$(( $(date +%s) - s ))
         if bash "$D/check/run.sh" "$KVER" "$mode" "$out" "$lg" > "$lg.summary" 2>&1; then
             sum+=("$KVER $mode: PASS (build ${b}s, $(grep -o 'after [0-9.]* s' "$lg.summary"))")
         else
-            sum+=("$KVER $mode: BOOT/CHECK FAILED ($lg.summary)"); bad=1
+            sum+=("$KVER $mode: BOOT/CHECK FAILED ($lg.summary)"); failed=1
         fi
     done
 done
 printf 'SMOKE %s\n' "${sum[@]}"
-exit $bad
+exit $failed
