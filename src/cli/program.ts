@@ -70,7 +70,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return { kind: 'exit', code: 0, out: p.helpInformation() + helpAfter() }
       if (e.code === 'commander.version') return { kind: 'exit', code: 0, out: version + '\n' }
-      throw new UsageError(e.message.replace(/^error: /, '') + ' (see lsvfio --help)')
+      throw new UsageError(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') + ' (see lsvfio --help)')
     }
     throw e
   }

@@ -1,0 +1,90 @@
+// The snapshots captured in real guests (test/vm/capture-fixtures.test.ts), replayed through the whole
+// CLI: the replay must print exactly what lsvfio printed live in the guest, and still agree with that
+// boot's witnesses (sysfs, lspci) — and the comparison must notice a single changed field.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { JsonDocument } from '../../src/render/json-types.js'
+import { compareIova, compareTopology, compareVfio, Ledger } from '../vm/compare.js'
+import { parseLspci, parseWitness } from '../vm/witness.js'
+
+const REPO = path.resolve(import.meta.dirname, '../..')
+const BIN = path.join(REPO, 'bin/lsvfio.js')
+const FIX = path.join(REPO, 'test/fixtures')
+const dirs = readdirSync(FIX).filter((d) => existsSync(path.join(FIX, d, 'snapshot.json')))
+
+function replay(dir: string, ...args: string[]): { stdout: string; status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, '--from', path.join(FIX, dir, 'snapshot.json'), ...args], { encoding: 'utf8' })
+  return { stdout: r.stdout, status: r.status, stderr: r.stderr }
+}
+
+const strip = (d: JsonDocument): JsonDocument => ({ ...d, argv: null })
+
+describe.each(dirs)('fixture %s', (dir) => {
+  const live = JSON.parse(readFileSync(path.join(FIX, dir, 'lsvfio.json'), 'utf8')) as JsonDocument
+  const kernel = /x86-(.*)/.exec(dir)?.[1] ?? ''
+
+  it('replays to exactly the JSON lsvfio printed live in the guest, with the same exit status', () => {
+    const r = replay(dir, '--json')
+    expect(r.stderr).toBe('')
+    expect(strip(JSON.parse(r.stdout) as JsonDocument)).toEqual(strip(live))
+    expect(r.status).toBe(2)
+  })
+
+  it('agrees with the witnesses of the same boot, and the comparison catches one changed field', () => {
+    const w = parseWitness(readFileSync(path.join(FIX, dir, 'witness.json'), 'utf8'))
+    const lspci = parseLspci(readFileSync(path.join(FIX, dir, 'lspci.txt'), 'utf8'))
+    const run = (doc: JsonDocument): Ledger => {
+      const led = new Ledger()
+      compareTopology(led, doc, w)
+      compareVfio(led, doc, w, lspci, { kernel })
+      compareIova(led, doc, w)
+      return led
+    }
+    const led = run(live)
+    expect(led.mismatches, led.report()).toEqual([])
+    expect(led.checks).toBeGreaterThan(300)
+    const tampered = JSON.parse(JSON.stringify(live)) as JsonDocument
+    const nvme = tampered.groups.flatMap((g) => g.devices).find((d) => d.address === '0000:01:00.0')
+    if (nvme?.vfio?.state !== 'ok') throw new Error('fixture lacks the nvme device')
+    const bar0 = nvme.vfio.value.regions[0]?.info
+    if (bar0?.state !== 'ok') throw new Error('fixture lacks nvme BAR0')
+    bar0.value.size = '0x8000'
+    expect(run(tampered).mismatches.map((m) => m.field)).toEqual(['BAR0 size', 'BAR0 size'])
+  })
+
+  it('renders every mode from the snapshot with the documented exit status', () => {
+    for (const args of [[], ['-v'], ['-vv'], ['-vvv'], ['-t'], ['-nn', '-v'], ['--no-open'], ['-s', '01:00.0', '-vv']]) {
+      const r = replay(dir, ...args)
+      expect(r.stderr, args.join(' ')).toBe('')
+      expect(r.stdout.length, args.join(' ')).toBeGreaterThan(100)
+      expect(r.status, args.join(' ')).toBe(args.includes('--no-open') || args.includes('-s') ? 0 : 2)
+    }
+    expect(replay(dir, '-s', '01:00.0', '-vv').stdout).toMatch(/BAR0: 16K/)
+  })
+})
+
+describe('bin smoke', () => {
+  it('prints its version and help, and refuses unknown options with one line and exit 1', () => {
+    const v = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }
+    expect(execFileSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' }).trim()).toBe(v.version)
+    expect(execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' })).toMatch(/--no-open[\s\S]*resets? /)
+    const bad = spawnSync(process.execPath, [BIN, '--frob'], { encoding: 'utf8' })
+    expect([bad.status, bad.stdout, bad.stderr]).toEqual([1, '', "lsvfio: unknown option '--frob' (Did you mean --from?) (see lsvfio --help)\n"])
+  })
+  it.each([
+    [['-s', '1:2:3:4'], /too many ':'/],
+    [['-d', 'xyz'], /expected \[vendor\]:\[device\]/],
+    [['--from', '/nonexistent/snap.json'], /cannot read snapshot/],
+    [['--from', path.join(REPO, 'package.json')], /not a usable lsvfio snapshot/],
+    [['-g', 'abc'], /IOMMU group number/],
+    [['--color', 'purple'], /Allowed choices/],
+  ])('%j → one clear line, exit 1', (args, msg) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1)
+    expect(r.stderr).toMatch(msg)
+  })
+})

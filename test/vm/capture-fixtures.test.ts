@@ -1,0 +1,38 @@
+// Re-captures lsvfio's fixtures in test/fixtures/<name>/ from real boots: the --save snapshot, the live
+// --json, and the witnesses of the same boot. Opt-in, so fixtures never change under a normal run:
+//   npm run build && LSVFIO_CAPTURE=1 npx vitest run test/vm/capture-fixtures.test.ts
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, it } from 'vitest'
+import { qemuVersion, REPO, vmAvailable } from './harness.js'
+import { runLsvfio } from './run-lsvfio.js'
+
+const FILES = ['snapshot.json', 'lsvfio.json', 'witness.json', 'lspci.txt']
+const wanted = process.env['LSVFIO_CAPTURE'] === '1'
+
+describe('capture test/fixtures', () => {
+  for (const kernel of ['6.12', '6.1', '7.3'] as const) {
+    it.runIf(wanted && vmAvailable([kernel]).ok)(
+      `x86-${kernel}`,
+      async () => {
+        const run = await runLsvfio(kernel)
+        const dir = path.join(REPO, 'test/fixtures', `x86-${kernel}`)
+        mkdirSync(dir, { recursive: true })
+        for (const f of FILES) copyFileSync(path.join(run.boot.outDir, f), path.join(dir, f))
+        writeFileSync(
+          path.join(dir, 'SOURCE.txt'),
+          [
+            'Captured by test/vm/capture-fixtures.test.ts (LSVFIO_CAPTURE=1) from a real boot; do not edit by hand.',
+            `kernel: ${run.boot.kver}`,
+            `qemu: ${qemuVersion()}`,
+            'devices: full matrix (vm-recipe.md §2.1), intel-iommu, all eligible devices on vfio-pci except 0000:07:02.0 (non-viable group)',
+            'scenario: test/vm/guest/busy.sh with BUSY_GROUP=2 (group 2 held open: EBUSY)',
+            `lsvfio exit status: ${run.rc}`,
+            '',
+          ].join('\n'),
+        )
+      },
+      300_000,
+    )
+  }
+})

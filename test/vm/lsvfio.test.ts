@@ -1,0 +1,53 @@
+// lsvfio against real kernels: the built CLI runs in the guest, its --json is compared field by field
+// with witnesses that are not ours (sysfs read by witness.mjs, pciutils' lspci). One boot per kernel.
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { describe, expect, it } from 'vitest'
+import { REPO, vmAvailable } from './harness.js'
+import { compareAll, runLsvfio } from './run-lsvfio.js'
+
+const BOOT_TIMEOUT = 300_000
+const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
+
+const avail = vmAvailable()
+const why = !built ? 'no build (npm run build)' : avail.why
+describe.skipIf(!avail.ok || !built)(`lsvfio on real kernels${avail.ok && built ? '' : ` (skipped: ${why})`}`, () => {
+  for (const kernel of ['6.12', '6.1', '7.3'] as const) {
+    it(
+      `${kernel}: matches sysfs and lspci field by field; EBUSY and non-viable are data`,
+      async () => {
+        const run = await runLsvfio(kernel)
+        expect(validate(run.doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true)
+        const led = await compareAll(run, kernel)
+        expect(led.mismatches, led.report()).toEqual([])
+        expect(led.checks).toBeGreaterThan(300)
+
+        // Every vfio-pci device outside the busy and non-viable groups was gathered.
+        const vfioDevices = run.doc.groups.flatMap((g) => g.devices.filter((d) => d.vfioDriver && !d.bridge).map((d) => ({ g, d })))
+        const gathered = vfioDevices.filter(({ d }) => d.vfio?.state === 'ok').map(({ d }) => d.address)
+        expect(gathered).toHaveLength(vfioDevices.length - 2)
+
+        // Held open by another process: EBUSY on open, with the way to find the holder.
+        const busy = run.doc.groups.find((g) => g.id === 2)
+        expect(busy?.status).toMatchObject({ state: 'failed', error: { op: 'open', code: 'EBUSY', path: '/dev/vfio/2' } })
+        expect(busy?.devices[0]?.vfio).toMatchObject({ state: 'failed', error: { code: 'EBUSY' } })
+
+        // Not viable: the kernel agrees with the prediction and names nothing but the virtio-pci sibling.
+        const nv = run.doc.groups.find((g) => g.devices.some((d) => d.address === '0000:07:02.0'))
+        expect(nv?.viability).toEqual({ viable: false, blockers: [{ address: '0000:07:02.0', driver: 'virtio-pci' }] })
+        expect(nv?.status).toMatchObject({ state: 'ok', value: { viable: false } })
+
+        // The container of a gathered group: type1v2 with 4K pages and IOVA ranges.
+        const g1 = run.doc.groups.find((g) => g.devices.some((d) => d.address === '0000:00:03.0'))
+        expect(g1?.container).toMatchObject({ state: 'ok', value: { apiVersion: 0, model: 'type1v2' } })
+
+        expect(run.rc, run.stderr).toBe(2)
+        expect(run.stderr).toBe('')
+      },
+      BOOT_TIMEOUT,
+    )
+  }
+})

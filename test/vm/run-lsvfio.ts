@@ -1,0 +1,40 @@
+// Runs the built lsvfio in a guest with the full device matrix and compares it with the witnesses.
+import type { JsonDocument } from '../../src/render/json-types.js'
+import { compareIova, compareTopology, compareVfio, Ledger } from './compare.js'
+import { bootGuest, readOut, type BootResult, type KernelName } from './harness.js'
+import { loadWitness, parseLspci } from './witness.js'
+
+export interface Run {
+  boot: BootResult
+  doc: JsonDocument
+  rc: number
+  stderr: string
+}
+
+/** Boots the full matrix with one group held open (EBUSY) and 07:02.0 left on virtio-pci (not viable). */
+export async function runLsvfio(kernel: KernelName, extra: { busyGroup?: string } = {}): Promise<Run> {
+  const boot = await bootGuest({
+    kernel,
+    devices: 'full',
+    iommu: 'intel',
+    scenario: 'test/vm/guest/busy.sh',
+    keep: ['0000:07:02.0'],
+    env: { BUSY_GROUP: extra.busyGroup ?? '2' },
+  })
+  const rc = Number((await readOut(boot.outDir, 'lsvfio.rc')).trim())
+  const doc = JSON.parse(await readOut(boot.outDir, 'lsvfio.json')) as JsonDocument
+  console.log(`[vm] ${kernel}: ${boot.kver} boot+lsvfio+witnesses ${boot.bootMs} ms, retried=${boot.retried}`)
+  return { boot, doc, rc, stderr: await readOut(boot.outDir, 'lsvfio.err') }
+}
+
+export async function compareAll(run: Run, kernel: string): Promise<Ledger> {
+  const w = await loadWitness(run.boot.outDir)
+  const lspci = parseLspci(await readOut(run.boot.outDir, 'lspci.txt'))
+  const led = new Ledger()
+  compareTopology(led, run.doc, w)
+  compareVfio(led, run.doc, w, lspci, { kernel })
+  compareIova(led, run.doc, w)
+  console.log(`[vm] ${kernel} witnesses: ${led.report()}`)
+  return led
+}
+
