@@ -51,7 +51,7 @@ fatal() {
     finish 125
 }
 
-SCENARIO= ENVFILE= OUTPATH= REPO= BIND=all KEEP= TMO=600
+SCENARIO='' ENVFILE='' OUTPATH='' REPO='' BIND=all KEEP='' TMO=600
 read -r CMDLINE < /proc/cmdline
 set -f
 for w in $CMDLINE; do
@@ -89,22 +89,22 @@ in_list() {
 
 # Bind plan: every non-bridge function except the ICH9 functions 00:1f.* and the 9p transports.
 # driver_override + unbind + drivers_probe binds exactly one device (new_id would take all of an ID).
-BOUND= KEPT= SKIPPED=
+BOUND='' KEPT='' SKIPPED=''
 if [ -d /sys/bus/pci/drivers/vfio-pci ]; then
     for d in /sys/bus/pci/devices/*; do
         bdf=${d##*/}
-        read -r cls < $d/class
-        read -r ven < $d/vendor
-        read -r dev < $d/device
+        read -r cls < "$d/class"
+        read -r ven < "$d/vendor"
+        read -r dev < "$d/device"
         case $cls in 0x06*) continue ;; esac                       # host/ISA/PCI bridges
         case $bdf in 0000:00:1f.*) SKIPPED="$SKIPPED $bdf"; continue ;; esac
         case $ven:$dev in 0x1af4:0x1009|0x1af4:0x1049) continue ;; esac   # virtio-9p: our own transport
         if in_list "$KEEP" "$bdf"; then KEPT="$KEPT $bdf"; continue; fi
         if [ "$BIND" != all ] && ! in_list "$BIND" "$bdf"; then SKIPPED="$SKIPPED $bdf"; continue; fi
-        echo vfio-pci > $d/driver_override
-        [ -e $d/driver ] && echo $bdf > $d/driver/unbind
-        echo $bdf > /sys/bus/pci/drivers_probe
-        if [ -e /sys/bus/pci/drivers/vfio-pci/$bdf ]; then BOUND="$BOUND $bdf"
+        echo vfio-pci > "$d/driver_override"
+        [ -e "$d/driver" ] && echo "$bdf" > "$d/driver/unbind"
+        echo "$bdf" > /sys/bus/pci/drivers_probe
+        if [ -e "/sys/bus/pci/drivers/vfio-pci/$bdf" ]; then BOUND="$BOUND $bdf"
         else say "ERROR: $bdf ($ven:$dev) did not bind to vfio-pci"; fi
     done
 else

@@ -19,7 +19,7 @@ VM=${LSVFIO_VM_DIR:-$REPO/.vm}
 die() { printf 'mkinitramfs: ERROR: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,12p' "$0" >&2; exit 2; }
 
-KDIR= OUT= EXTRA=() PARAMS=()
+KDIR='' OUT='' EXTRA=() PARAMS=()
 while [ $# -gt 0 ]; do
     case $1 in
     --kernel) KDIR=$VM/kernels/$2; shift 2 ;;
@@ -105,14 +105,14 @@ declare -A STATE=()
 FINAL=()
 visit() {
     local n=$1 d dn
-    case ${STATE[$n]:-} in done) return 0 ;; busy) die "module dependency loop at $n" ;; esac
+    case ${STATE[$n]:-} in 'done') return 0 ;; busy) die "module dependency loop at $n" ;; esac
     STATE[$n]=busy
     for d in ${DEPS[$n]}; do
         dn=${d//-/_}
         [ -n "${SRC[$dn]:-}" ] || die "module $n needs $d, which is neither in $KVER's tree nor in --extra-modules"
         visit "$dn"
     done
-    STATE[$n]=done
+    STATE[$n]='done'
     FINAL+=("$n")
 }
 for n in "${ORDER[@]}"; do visit "$n"; done

@@ -162,7 +162,7 @@ fetch_kernel() {
     fi
     log "kernel $name: fetching $KVER ($(echo $wanted))"
 
-    rm -rf "$dir" "$DEBS/$name"; mkdir -p "$DEBS/$name"
+    rm -rf "${dir:?}" "${DEBS:?}/${name:?}"; mkdir -p "$DEBS/$name"
     tmp=$dir.tmp; rm -rf "$tmp"; mkdir -p "$tmp/root"
     download() { (cd "$DEBS/$name" && apt-get "${opts[@]}" -o APT::Sandbox::User=root download $wanted >&2); }
     if ! step "  download $name" download; then
@@ -206,7 +206,7 @@ PKGVER=$pkgver
 EOF
     date -u +%FT%TZ > "$tmp/.complete"
     mv "$tmp" "$dir"
-    rm -rf "$DEBS/$name"   # ~100-300 MB per kernel; the unpacked tree is all that is used
+    rm -rf "${DEBS:?}/${name:?}"   # ~100-300 MB per kernel; the unpacked tree is all that is used
 }
 
 for k in "${KERNELS[@]}"; do

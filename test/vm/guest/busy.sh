@@ -7,7 +7,10 @@ set -euo pipefail
 
 group=${BUSY_GROUP:-}
 if [ -z "$group" ]; then
-    group=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1 || true)
+    for g in /dev/vfio/*; do
+        n=${g##*/}
+        [[ $n =~ ^[0-9]+$ ]] && { [ -z "$group" ] || [ "$n" -lt "$group" ]; } && group=$n
+    done
 fi
 [ -n "$group" ] && [ -c "/dev/vfio/$group" ] || { echo "busy.sh: no VFIO group to hold" >&2; exit 3; }
 
