@@ -4,10 +4,11 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'vitest'
-import { qemuVersion, REPO, vmAvailable } from './harness.js'
-import { runLsvfio } from './run-lsvfio.js'
+import { existsSync } from 'node:fs'
+import { qemuVersion, REPO, VM_DIR, vmAvailable } from './harness.js'
+import { runLsvfio, runLsvfioMode } from './run-lsvfio.js'
 
-const FILES = ['snapshot.json', 'lsvfio.json', 'witness.json', 'lspci.txt']
+const FILES = ['snapshot.json', 'lsvfio.json', 'lsvfio.rc', 'witness.json', 'lspci.txt']
 const wanted = process.env['LSVFIO_CAPTURE'] === '1'
 
 describe('capture test/fixtures', () => {
@@ -28,6 +29,34 @@ describe('capture test/fixtures', () => {
             'devices: full matrix (vm-recipe.md §2.1), intel-iommu, all eligible devices on vfio-pci except 0000:07:02.0 (non-viable group)',
             'scenario: test/vm/guest/busy.sh with BUSY_GROUP=2 (group 2 held open: EBUSY)',
             `lsvfio exit status: ${run.rc}`,
+            '',
+          ].join('\n'),
+        )
+      },
+      300_000,
+    )
+  }
+  for (const [kernel, mode] of [['6.12', 'noiommu'], ['6.12', 'cdev']] as const) {
+    const kmod = path.join(VM_DIR, 'kmod', kernel, mode)
+    it.runIf(wanted && vmAvailable([kernel]).ok && existsSync(kmod))(
+      `x86-${kernel}-${mode}`,
+      async () => {
+        const run = await runLsvfioMode(kernel, mode, kmod)
+        const dir = path.join(REPO, 'test/fixtures', `x86-${kernel}-${mode}`)
+        mkdirSync(dir, { recursive: true })
+        // For cdev the fixture is the --via cdev run; the witnesses are the same boot's.
+        const pick = (f: string): string => (mode === 'cdev' && /^(snapshot|lsvfio)\./.test(f) ? f.replace(/^(snapshot|lsvfio)/, '$1-cdev') : f)
+        for (const f of FILES) copyFileSync(path.join(run.boot.outDir, pick(f)), path.join(dir, f))
+        writeFileSync(
+          path.join(dir, 'SOURCE.txt'),
+          [
+            'Captured by test/vm/capture-fixtures.test.ts (LSVFIO_CAPTURE=1) from a real boot; do not edit by hand.',
+            `kernel: ${run.boot.kver} with modules rebuilt by test/vm/kmod (${mode})`,
+            `qemu: ${qemuVersion()}`,
+            mode === 'noiommu'
+              ? 'devices: full matrix, NO vIOMMU, vfio enable_unsafe_noiommu_mode=1: every device in its own noiommu-N group'
+              : 'devices: full matrix, intel-iommu; lsvfio --via cdev (/dev/vfio/devices/vfioN bound to /dev/iommu)',
+            `lsvfio exit status: ${mode === 'cdev' ? run.cdev?.rc : run.rc}`,
             '',
           ].join('\n'),
         )

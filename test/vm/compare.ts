@@ -92,7 +92,7 @@ function compareIdentity(led: Ledger, d: JsonDevice, w: WitnessDevice): void {
 export function compareVfio(led: Ledger, doc: JsonDocument, w: Witness, lspci: LspciDevice[], opts: { kernel: string }): void {
   const byAddr = new Map(w.devices.map((d) => [d.address, d]))
   const ls = new Map(lspci.map((d) => [d.address, d]))
-  for (const { group, device } of devicesOf(doc)) {
+  for (const { device } of devicesOf(doc)) {
     const v = ok(device.vfio)
     const wd = byAddr.get(device.address)
     const ld = ls.get(device.address)
@@ -103,7 +103,7 @@ export function compareVfio(led: Ledger, doc: JsonDocument, w: Witness, lspci: L
     compareRegions(led, a, v, wd, ld)
     compareIrqs(led, a, v, ld, opts)
     if (v.flagNames.includes('reset')) led.eq(a, 'RESET flag implies a reset_method', wd.resetMethods.length > 0, true)
-    compareHotReset(led, a, group, v, w)
+    compareHotReset(led, a, v, w)
   }
 }
 
@@ -150,7 +150,7 @@ function compareIrqs(led: Ledger, a: string, v: JsonVfioDevice, ld: LspciDevice,
   led.eq(a, 'REQ count', irq(4), 1, 'vfio-pci ABI')
 }
 
-function compareHotReset(led: Ledger, a: string, group: JsonGroup, v: JsonVfioDevice, w: Witness): void {
+function compareHotReset(led: Ledger, a: string, v: JsonVfioDevice, w: Witness): void {
   const wd = w.devices.find((d) => d.address === a)
   if (wd === undefined || v.hotReset === null) return
   // The bus a secondary-bus reset hits: every function under the same parent bridge.
@@ -161,7 +161,11 @@ function compareHotReset(led: Ledger, a: string, group: JsonGroup, v: JsonVfioDe
   const siblings = w.devices.filter((d) => d.parent === wd.parent).map((d) => d.address).sort()
   const hr = ok(v.hotReset)
   led.eq(a, 'hot reset devices', hr === null ? v.hotReset.state : hr.devices.map((d) => d.address).sort(), siblings, 'sysfs: functions under the same bridge')
-  if (hr !== null) led.eq(a, 'hot reset groups', [...new Set(hr.devices.map((d) => d.groupOrDevid))], [group.id], 'sysfs iommu_group')
+  // On the cdev path the entries carry iommufd devids (DEV_ID flag), not group ids.
+  if (hr !== null && !hr.flagNames.includes('dev-id')) {
+    const groups = [...new Set(siblings.map((s) => w.devices.find((d) => d.address === s)?.iommuGroup))].sort()
+    led.eq(a, 'hot reset groups', [...new Set(hr.devices.map((d) => d.groupOrDevid))].sort(), groups, 'sysfs iommu_group of each')
+  }
 }
 
 /** The IOVA ranges the container reports must avoid every reserved region of the group (msi, reserved, direct). */

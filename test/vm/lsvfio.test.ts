@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
-import { REPO, vmAvailable } from './harness.js'
-import { compareAll, runLsvfio } from './run-lsvfio.js'
+import { REPO, VM_DIR, vmAvailable } from './harness.js'
+import { compareAll, runLsvfio, runLsvfioMode } from './run-lsvfio.js'
 
 const BOOT_TIMEOUT = 300_000
 const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object
@@ -46,6 +46,69 @@ describe.skipIf(!avail.ok || !built)(`lsvfio on real kernels${avail.ok && built 
 
         expect(run.rc, run.stderr).toBe(2)
         expect(run.stderr).toBe('')
+      },
+      BOOT_TIMEOUT,
+    )
+  }
+})
+
+const kmod = (kernel: string, mode: string): string => path.join(VM_DIR, 'kmod', kernel, mode)
+const modesReady = avail.ok && built && existsSync(kmod('6.12', 'noiommu'))
+describe.skipIf(!modesReady)(`lsvfio on rebuilt VFIO modules${modesReady ? '' : ' (skipped: no test/vm/kmod builds; run bash test/vm/setup.sh)'}`, () => {
+  for (const kernel of ['6.12', '6.1', '7.3'] as const) {
+    it.skipIf(!existsSync(kmod(kernel, 'noiommu')))(
+      `${kernel} no-IOMMU: noiommu-N groups, NOIOMMU container, devices gathered and matching the witnesses`,
+      async () => {
+        const run = await runLsvfioMode(kernel, 'noiommu', kmod(kernel, 'noiommu'))
+        expect(validate(run.doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true)
+        expect(run.doc.host.iommus).toEqual([])
+        expect(run.doc.host.noiommuEnabled).toBe(true)
+        const vfioGroups = run.doc.groups.filter((g) => g.devices.some((d) => d.vfioDriver))
+        expect(vfioGroups.length).toBeGreaterThanOrEqual(10)
+        for (const g of vfioGroups) {
+          expect(g.noiommu, `group ${g.id}`).toBe(true)
+          expect(g.node?.path).toBe(`/dev/vfio/noiommu-${g.id}`)
+          expect(g.container).toMatchObject({ state: 'ok', value: { model: 'noiommu', iommuInfo: null } })
+          const ext = g.container?.state === 'ok' ? g.container.value.extensions.find((e) => e.name === 'noiommu') : undefined
+          expect(ext?.value).toBe(1)
+        }
+        // Without an IOMMU every device is its own group, even behind the PCI bridges: all gathered.
+        const failed = vfioGroups.flatMap((g) => g.devices).filter((d) => d.vfioDriver && d.vfio?.state !== 'ok')
+        expect(failed.map((d) => d.address)).toEqual([])
+        const led = await compareAll(run, kernel)
+        expect(led.mismatches, led.report()).toEqual([])
+        expect(run.rc, run.stderr).toBe(0)
+      },
+      BOOT_TIMEOUT,
+    )
+  }
+  for (const kernel of ['6.12', '7.3'] as const) {
+    it.skipIf(!existsSync(kmod(kernel, 'cdev')))(
+      `${kernel} cdev + iommufd: --via cdev binds each device to an iommufd and agrees with the group path`,
+      async () => {
+        const run = await runLsvfioMode(kernel, 'cdev', kmod(kernel, 'cdev'))
+        const cdev = run.cdev
+        if (cdev === null) throw new Error('no cdev run')
+        expect(validate(cdev.doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true)
+        expect(cdev.doc.host.iommufdNode?.path).toBe('/dev/iommu')
+        const devs = cdev.doc.groups.flatMap((g) => g.devices).filter((d) => d.vfioDriver && !d.bridge)
+        expect(devs.length).toBeGreaterThanOrEqual(10)
+        for (const d of devs) {
+          expect(d.cdev, d.address).toMatch(/^\/dev\/vfio\/devices\/vfio\d+$/)
+          expect(d.vfio, d.address).toMatchObject({ state: 'ok', value: { via: 'cdev', iommufd: { hwInfo: { state: 'ok', value: { typeName: 'intel-vtd' } } } } })
+        }
+        // The same kernel answers the same regions and IRQs on both paths.
+        // Error paths name the fd (cdev node vs group node); everything else must be identical.
+        const strip = (doc: typeof cdev.doc): unknown =>
+          JSON.parse(
+            JSON.stringify(doc.groups.flatMap((g) => g.devices).filter((d) => d.vfio?.state === 'ok').map((d) => (d.vfio?.state === 'ok' ? [d.address, d.vfio.value.regions, d.vfio.value.irqs, d.vfio.value.flags] : []))),
+            (k, v: unknown) => (k === 'path' ? null : v),
+          )
+        expect(strip(cdev.doc)).toEqual(strip(run.doc))
+        expect((strip(cdev.doc) as unknown[]).length).toBe(devs.length)
+        const led = await compareAll({ ...run, doc: cdev.doc }, kernel)
+        expect(led.mismatches, led.report()).toEqual([])
+        expect([cdev.rc, cdev.stderr]).toEqual([0, ''])
       },
       BOOT_TIMEOUT,
     )

@@ -38,3 +38,28 @@ export async function compareAll(run: Run, kernel: string): Promise<Ledger> {
   return led
 }
 
+
+export interface ModeRun extends Run {
+  /** --via cdev output of the same boot (cdev mode only) */
+  cdev: { doc: JsonDocument; rc: number; stderr: string } | null
+}
+
+/** Boots with the rebuilt modules of test/vm/kmod: no-IOMMU (no vIOMMU at all) or cdev + iommufd. */
+export async function runLsvfioMode(kernel: KernelName, mode: 'noiommu' | 'cdev', kmodDir: string): Promise<ModeRun> {
+  const boot = await bootGuest({
+    kernel,
+    devices: 'full',
+    iommu: mode === 'noiommu' ? 'off' : 'intel',
+    scenario: mode === 'cdev' ? 'test/vm/guest/lsvfio-cdev.sh' : 'test/vm/guest/lsvfio.sh',
+    extraModules: kmodDir,
+    ...(mode === 'noiommu' ? { modparams: ['vfio enable_unsafe_noiommu_mode=1'] } : {}),
+  })
+  const read = async (name: string): Promise<{ doc: JsonDocument; rc: number; stderr: string }> => ({
+    doc: JSON.parse(await readOut(boot.outDir, `${name}.json`)) as JsonDocument,
+    rc: Number((await readOut(boot.outDir, `${name}.rc`)).trim()),
+    stderr: await readOut(boot.outDir, `${name}.err`),
+  })
+  const main = await read('lsvfio')
+  console.log(`[vm] ${kernel} ${mode}: ${boot.kver} boot+lsvfio+witnesses ${boot.bootMs} ms, retried=${boot.retried}`)
+  return { boot, ...main, cdev: mode === 'cdev' ? await read('lsvfio-cdev') : null }
+}

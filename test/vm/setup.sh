@@ -213,7 +213,18 @@ for k in "${KERNELS[@]}"; do
     step "kernel $k" fetch_kernel "$k"
 done
 
-# ---------------------------------------------------------------- 3. summary
+# ---------------------------------------------------------------- 3. modules Debian does not ship
+# test/vm/kmod: vfio.ko with no-IOMMU for every kernel; iommufd + cdev where the source has them (>= 6.6).
+# Output: .vm/kmod/<name>/{noiommu,cdev}/ (MANIFEST + .ko), passed to bootGuest as extraModules.
+if [ "${LSVFIO_SKIP_KMOD:-0}" != 1 ]; then
+    for k in "${KERNELS[@]}"; do
+        kv=$(cat "$KDIR/$k/KVER")
+        step "kmod $k noiommu" bash "$REPO/test/vm/kmod/build-noiommu.sh" "$kv" "$VM/kmod/$k/noiommu" >&2
+        [ "$k" = 6.1 ] || step "kmod $k cdev" bash "$REPO/test/vm/kmod/build-cdev.sh" "$kv" "$VM/kmod/$k/cdev" >&2
+    done
+fi
+
+# ---------------------------------------------------------------- 4. summary
 for k in "${KERNELS[@]}"; do
     log "ready: $k $(cat "$KDIR/$k/KVER") -> $KDIR/$k"
 done
