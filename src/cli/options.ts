@@ -13,6 +13,10 @@ export interface CliOptions {
   numeric: 0 | 1 | 2
   color: ColorWhen
   ascii: boolean
+  /** -x count: 1 → 64 bytes, 3 → 256, 4 → 4096 in lspci's -x layout */
+  hex: number
+  /** --hexdump: every raw kernel reply with labelled fields */
+  hexdump: boolean
   from: string | null
   save: string | null
   sysfsRoot: string | null

@@ -32,6 +32,9 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
   p.addOption(opt('--color <when>', 'colour: auto, always or never', display).choices(['auto', 'always', 'never']).default('auto'))
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
+  p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
+  p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
+  p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR only with -s/-g: reading device registers can have side effects)', display))
   p.addOption(opt('-s, --slot <sel>', 'devices in [[[[domain]:]bus]:][dev][.fn], or a platform device name', select))
   p.addOption(opt('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]] (hex)', select))
   p.addOption(opt('-g, --group <N>', 'IOMMU group N only', select))
@@ -51,6 +54,9 @@ interface Raw {
   numeric: number
   color: ColorWhen
   ascii?: boolean
+  hex: number
+  hexdump?: boolean
+  readRegion?: string
   slot?: string
   id?: string
   group?: string
@@ -84,21 +90,45 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     driver: o.driver ?? null,
   }
   if (o.verbose > 3) throw new UsageError('at most -vvv')
+  if (o.hex === 2 || o.hex > 4) throw new UsageError('-x shows 64 bytes, -xxx 256 and -xxxx 4096 (as lspci); -xx and more than four are not defined')
+  const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
+  if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
+    throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
+  }
   return {
     kind: 'run',
     options: {
       selection,
-      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via },
+      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion },
       format: o.json ? 'json' : o.tree ? 'tree' : 'text',
       verbose: o.verbose as 0 | 1 | 2 | 3,
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
       color: o.color,
       ascii: o.ascii ?? false,
+      hex: o.hex,
+      hexdump: o.hexdump ?? false,
       from: o.from ?? null,
       save: o.save ?? null,
       sysfsRoot: o.sysfsRoot ?? null,
     },
   }
+}
+
+const REGION_NAMES: Record<string, number> = { BAR0: 0, BAR1: 1, BAR2: 2, BAR3: 3, BAR4: 4, BAR5: 5, ROM: 6, CONFIG: 7 }
+const MAX_READ = 65536
+
+/** INDEX[:OFFSET[:LENGTH]]; INDEX a number or BAR0…BAR5/ROM/CONFIG; OFFSET and LENGTH decimal or 0x-hex. */
+export function parseRegionSpec(spec: string): { index: number; offset: bigint; length: number } {
+  const [i = '', off = '0', len = '256', extra] = spec.split(':')
+  const bad = (why: string): never => {
+    throw new UsageError(`--read-region ${spec}: ${why}; expected INDEX[:OFFSET[:LENGTH]], e.g. CONFIG, ROM:0:64 or 0:0x100:32`)
+  }
+  if (extra !== undefined) bad("too many ':'")
+  const num = (s: string, what: string): bigint => (/^(0x[0-9a-f]+|\d+)$/i.test(s) ? BigInt(s) : bad(`${what} "${s}" is not a number`))
+  const index = REGION_NAMES[i.toUpperCase()] ?? Number(num(i, 'index'))
+  const length = num(len, 'length')
+  if (length === 0n || length > BigInt(MAX_READ)) bad(`length must be 1 to ${MAX_READ}`)
+  return { index, offset: num(off, 'offset'), length: Number(length) }
 }
 
 function wrap(text: string, width = 78): string {

@@ -7,6 +7,7 @@ import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
+import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import type { CliOptions } from './options.js'
 
 export interface RunResult {
@@ -41,10 +42,14 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   }
   let stdout: string
   if (o.format === 'json') {
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv }))
+    const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
     const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
+    if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
+    if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok

@@ -14,11 +14,16 @@ export interface GatherOptions {
   /** Which interface gets device fds: the group (legacy container), the cdev + iommufd, or auto
    * (the group when its node exists, else the cdev). */
   via: 'auto' | 'group' | 'cdev'
+  /** Bytes of config space to read through the CONFIG region (256 by default, 4096 with -xxxx). */
+  configBytes?: number
+  /** --read-region INDEX[:OFFSET[:LENGTH]] */
+  readRegion?: { index: number; offset: bigint; length: number } | null
 }
 
 export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
   const s = scan(host.fs, sel, host.names)
   const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys))
+  const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
   const groups: IommuGroup[] = s.groups.map((g) => {
     const shown = g.members.filter((d) => g.selected.has(d.address))
     const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
@@ -28,12 +33,11 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inve
       return { ...base, status: null, container: null, devices: shown }
     }
     if (useCdev) {
-      const ctx = { group: g.id, noiommu: g.noiommu }
-      const devices = shown.map((d) => (targets.includes(d) && d.cdev !== null ? { ...d, vfio: queryCdev(vfio, d.cdev, ctx) } : d))
+      const devices = shown.map((d) => (targets.includes(d) && d.cdev !== null ? { ...d, vfio: queryCdev(vfio, d.cdev, d, ctx(g)) } : d))
       return { ...base, status: null, container: null, devices }
     }
     if (g.node === null) return { ...base, status: null, container: null, devices: shown }
-    const r = queryGroup(vfio, g.node.path, targets, { group: g.id, noiommu: g.noiommu })
+    const r = queryGroup(vfio, g.node.path, targets, ctx(g))
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
     return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: r.status, container: r.container, devices }
   })

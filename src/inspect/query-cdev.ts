@@ -1,12 +1,12 @@
 // The cdev + iommufd path (kernel ≥ 6.6 with CONFIG_VFIO_DEVICE_CDEV): open /dev/vfio/devices/vfioN,
 // bind it to a fresh iommufd, then ask the same questions as on the group path.
 import type { Vfio } from '../kernel/vfio.js'
-import type { Probe, VfioDeviceView } from '../model/types.js'
+import type { Device, Probe, VfioDeviceView } from '../model/types.js'
 import { describeDevice, failed, type Ctx } from './query.js'
 
 const IOMMUFD = '/dev/iommu'
 
-export function queryCdev(v: Vfio, cdev: string, ctx: Ctx): Probe<VfioDeviceView> {
+export function queryCdev(v: Vfio, cdev: string, d: Device, ctx: Ctx): Probe<VfioDeviceView> {
   const dfd = v.open(cdev)
   if (!dfd.ok) return failed(dfd.error, ctx)
   const ifd = v.open(IOMMUFD)
@@ -16,7 +16,7 @@ export function queryCdev(v: Vfio, cdev: string, ctx: Ctx): Probe<VfioDeviceView
     if (!devid.ok) return failed(devid.error, ctx)
     const hw = v.hwInfo(ifd.value, devid.value, IOMMUFD)
     const hwInfo = hw.ok ? hw : failed(hw.error, ctx)
-    return describeDevice(v, dfd.value, cdev, ctx, { via: 'cdev', iommufd: { devid: devid.value, hwInfo } })
+    return describeDevice(v, dfd.value, cdev, ctx, d, { via: 'cdev', iommufd: { devid: devid.value, hwInfo } })
   } finally {
     // The device first: closing it unbinds it from the iommufd.
     v.close(dfd.value)

@@ -15,6 +15,7 @@ import type {
   RegionEntry,
   VfioDeviceView,
 } from '../model/types.js'
+import { readConfig } from './config.js'
 import { withHint } from './hints.js'
 
 const CONTAINER = '/dev/vfio/vfio'
@@ -28,6 +29,15 @@ export interface GroupResult {
 export interface Ctx {
   group: number
   noiommu: boolean
+  /** How much of the CONFIG region to read (0: none). */
+  configBytes: number
+  /** --read-region */
+  readRegion: { index: number; offset: bigint; length: number } | null
+}
+
+/** What a device needs beyond its fd: its sysfs config to compare the virtualized view with. */
+export interface DeviceCtx {
+  sysfsConfig: Uint8Array | null
 }
 
 export function failed(error: ProbeError, ctx: Ctx): { ok: false; error: ProbeError } {
@@ -67,7 +77,7 @@ export function queryGroup(v: Vfio, groupPath: string, devices: readonly Device[
       return { status, container, views }
     }
     try {
-      for (const d of devices) views.set(d.address, queryDevice(v, g.value, d.address, groupPath, ctx))
+      for (const d of devices) views.set(d.address, queryDevice(v, g.value, d, groupPath, ctx))
     } finally {
       v.close(container.value.fd)
     }
@@ -109,18 +119,18 @@ function attach(v: Vfio, groupFd: number, groupPath: string, ctx: Ctx): Probe<{ 
   }
 }
 
-function queryDevice(v: Vfio, groupFd: number, name: string, groupPath: string, ctx: Ctx): Probe<VfioDeviceView> {
-  const dfd = v.getDeviceFd(groupFd, name, groupPath)
+function queryDevice(v: Vfio, groupFd: number, d: Device, groupPath: string, ctx: Ctx): Probe<VfioDeviceView> {
+  const dfd = v.getDeviceFd(groupFd, d.address, groupPath)
   if (!dfd.ok) return failed(dfd.error, ctx)
   try {
-    return describeDevice(v, dfd.value, `${groupPath} ${name}`, ctx, { via: 'group', iommufd: null })
+    return describeDevice(v, dfd.value, `${groupPath} ${d.address}`, ctx, d, { via: 'group', iommufd: null })
   } finally {
     v.close(dfd.value)
   }
 }
 
 /** Everything a device fd answers: info, regions, IRQs, hot reset, features. Shared by both paths. */
-export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, how: Pick<VfioDeviceView, 'via' | 'iommufd'>): Probe<VfioDeviceView> {
+export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, dev: DeviceCtx, how: Pick<VfioDeviceView, 'via' | 'iommufd'>): Probe<VfioDeviceView> {
   const info = v.deviceInfo(fd, path)
   if (!info.ok) return failed(info.error, ctx)
   const pci = (info.value.flags & U.VFIO_DEVICE_FLAGS_PCI) !== 0
@@ -141,8 +151,34 @@ export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, how:
       irqs,
       hotReset: pci ? hotReset(v, fd, path, ctx) : null,
       features: features(v, fd, path, ctx),
+      config: pci ? config(v, fd, regions, path, ctx, dev) : null,
+      ...(ctx.readRegion === null ? {} : { regionDump: regionDump(v, fd, regions, path, ctx) }),
+      raw: info.value.raw,
     },
   }
+}
+
+function config(v: Vfio, fd: number, regions: readonly RegionEntry[], path: string, ctx: Ctx, dev: DeviceCtx): VfioDeviceView['config'] {
+  const e = regions[U.VFIO_PCI_CONFIG_REGION_INDEX]?.info
+  if (ctx.configBytes === 0 || e === undefined || !('ok' in e) || !e.ok) return null
+  const r = readConfig(v, fd, e.value, ctx.configBytes, dev.sysfsConfig, path)
+  return r.ok ? r : failed(r.error, ctx)
+}
+
+/** --read-region INDEX[:OFFSET[:LENGTH]]: refused for regions without READ, clipped to the region. */
+function regionDump(v: Vfio, fd: number, regions: readonly RegionEntry[], path: string, ctx: Ctx): NonNullable<VfioDeviceView['regionDump']> {
+  const want = ctx.readRegion
+  const op = `pread region ${want?.index ?? '?'}`
+  const e = want === null ? undefined : regions[want.index]?.info
+  const refuse = (why: string): { ok: false; error: ProbeError } => ({ ok: false, error: { op, errno: 22, code: 'EINVAL', path, hint: why } })
+  if (want === null || e === undefined) return refuse(`the device has no region ${want?.index ?? '?'}`)
+  if (!('ok' in e) || !e.ok) return refuse('its region info could not be read')
+  const r = e.value
+  if (!r.flagNames.includes('read')) return refuse('the region has no READ flag: the kernel does not allow reading it')
+  if (want.offset >= r.size) return refuse(`offset 0x${want.offset.toString(16)} is past the region's size 0x${r.size.toString(16)}`)
+  const len = Math.min(want.length, Number(r.size - want.offset))
+  const b = v.read(fd, r.offset + want.offset, len, op, path)
+  return b.ok ? { ok: true, value: { index: want.index, offset: want.offset, bytes: b.value } } : failed(b.error, ctx)
 }
 
 function regionEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string, ctx: Ctx): RegionEntry {

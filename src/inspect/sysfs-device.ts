@@ -2,6 +2,7 @@
 // Pure over FsReader; never opens /dev/vfio.
 import { posix } from 'node:path'
 import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.js'
+import { readDtResources } from './devicetree.js'
 import type { FsReader } from './fs.js'
 import type { NameDb } from './pci-ids.js'
 
@@ -57,7 +58,7 @@ function ofNode(fs: FsReader, devPath: string): OfNode | null {
   const path = target.startsWith(DT_BASE) ? target.slice(DT_BASE.length) || '/' : target
   const raw = fs.readBytes(devPath + '/of_node/compatible')
   const compatible = raw === null ? [] : Buffer.from(raw).toString('latin1').split('\0').filter((s) => s !== '')
-  return { path, compatible }
+  return { path, compatible, ...readDtResources(fs, target) }
 }
 
 function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity | null {
@@ -109,6 +110,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     numaNode: numa === null || numa.trim() === '' ? null : Number(numa.trim()),
     ofNode: ofNode(fs, devPath),
     cdev: cdevOf(fs, devPath),
+    // Only for VFIO devices: it is what the virtualized view is compared with.
+    sysfsConfig: pci !== null && driver !== null && isVfioDriver(driver) ? fs.readBytes(devPath + '/config') : null,
     vfio: null,
   }
 }

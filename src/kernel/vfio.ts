@@ -1,6 +1,6 @@
 // The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
 // errno always kept. Returns Probe values; never throws for kernel answers.
-import type { GroupStatus, HotResetInfo, HwInfo, InfoCap, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
+import type { GroupStatus, HotResetInfo, HwInfo, InfoCap, RawReply, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
 import { walkCaps } from './abi/caps.js'
 import {
   deviceFlagNames,
@@ -32,6 +32,7 @@ import {
 import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
+import { rawHotReset, rawReply } from './raw.js'
 import type { Sys } from './sys.js'
 
 export interface DeviceInfo {
@@ -89,6 +90,7 @@ export class Vfio {
       flags,
       viable: (flags & U.VFIO_GROUP_FLAGS_VIABLE) !== 0,
       containerSet: (flags & U.VFIO_GROUP_FLAGS_CONTAINER_SET) !== 0,
+      raw: rawReply('VFIO_GROUP_GET_STATUS', 'vfio_group_status', buf),
     })
   }
 
@@ -116,7 +118,7 @@ export class Vfio {
     return bad(op, path, 'argsz grew on the second call')
   }
 
-  deviceInfo(fd: number, path: string): Probe<DeviceInfo> {
+  deviceInfo(fd: number, path: string): Probe<DeviceInfo & { raw: RawReply }> {
     const p = this.twoPass(fd, U.VFIO_DEVICE_GET_INFO, 'VFIO_DEVICE_GET_INFO', path, (n) => encodeDeviceInfo(Math.max(n, 24)))
     if (!p.ok) return p
     const d = decodeDeviceInfo(p.value)
@@ -127,6 +129,7 @@ export class Vfio {
       numRegions: d.numRegions,
       numIrqs: d.numIrqs,
       caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'device') : [],
+      raw: rawReply('VFIO_DEVICE_GET_INFO', 'vfio_device_info', p.value, hasCaps ? { ns: 'device', capOffset: d.capOffset, argsz: d.argsz } : undefined),
     })
   }
 
@@ -145,6 +148,7 @@ export class Vfio {
       offset: d.offset,
       caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'region') : [],
       absent: d.size === 0n && d.flags === 0,
+      raw: rawReply(op, 'vfio_region_info', p.value, hasCaps ? { ns: 'region', capOffset: d.capOffset, argsz: d.argsz } : undefined),
     })
   }
 
@@ -155,7 +159,7 @@ export class Vfio {
     if (r < 0) return fail(op, -r, path)
     const d = decodeIrqInfo(buf)
     if (d.index !== index) return bad(op, path, `reply names index ${d.index}`)
-    return ok({ index, flags: d.flags, flagNames: irqFlagNames(d.flags), count: d.count })
+    return ok({ index, flags: d.flags, flagNames: irqFlagNames(d.flags), count: d.count, raw: rawReply(op, 'vfio_irq_info', buf) })
   }
 
   /** ENOSPC is part of the protocol: the header still carries the count needed. */
@@ -177,6 +181,7 @@ export class Vfio {
       flags: d.flags,
       flagNames: hotResetFlagNames(d.flags),
       devices: d.devices.map((e) => ({ groupOrDevid: e.groupOrDevid, address: bdfOf(e.segment, e.bus, e.devfn) })),
+      raw: rawHotReset(op, buf),
     })
   }
 
@@ -211,7 +216,8 @@ export class Vfio {
       else if (c.kind === 'dma-avail') dmaAvail = c.avail
       else if (c.kind === 'migration') migration = { flags: c.flags, pgsizeBitmap: c.pgsizeBitmap, maxDirtyBitmapSize: c.maxDirtyBitmapSize }
     }
-    return ok({ flags: d.flags, flagNames: iommuInfoFlagNames(d.flags), pageSizes: d.iovaPgsizes, iovaRanges, dmaAvail, migration, caps })
+    const raw = rawReply('VFIO_IOMMU_GET_INFO', 'vfio_iommu_type1_info', p.value, hasCaps ? { ns: 'iommu', capOffset: d.capOffset, argsz: d.argsz } : undefined)
+    return ok({ flags: d.flags, flagNames: iommuInfoFlagNames(d.flags), pageSizes: d.iovaPgsizes, iovaRanges, dmaAvail, migration, caps, raw })
   }
 
   getDeviceFd(groupFd: number, name: string, path: string): Probe<number> {
@@ -240,5 +246,12 @@ export class Vfio {
       maxPasidLog2: d.outMaxPasidLog2,
       dataLen: d.dataLen,
     })
+  }
+
+  /** pread through the device fd: config space and --read-region. Short reads are returned as they are. */
+  read(fd: number, offset: bigint, length: number, op: string, path: string): Probe<Uint8Array> {
+    const buf = new Uint8Array(length)
+    const r = this.sys.pread(fd, buf, offset)
+    return r < 0 ? fail(op, -r, path) : ok(buf.subarray(0, r))
   }
 }

@@ -22,6 +22,22 @@ export interface Quirk {
   error: ProbeError
 }
 
+/** One field of a raw reply, for the annotated hexdump. */
+export interface RawField {
+  offset: number
+  size: number
+  label: string
+}
+
+/** The bytes the kernel returned for one request, with the fields labelled at their offsets. */
+export interface RawReply {
+  op: string
+  bytes: Uint8Array
+  fields: readonly RawField[]
+  /** A fault the walker found (looped chain, offset past argsz): the bytes are still shown. */
+  fault?: string
+}
+
 export interface Inventory {
   host: HostInfo
   groups: readonly IommuGroup[]
@@ -86,6 +102,7 @@ export interface GroupStatus {
   flags: number
   viable: boolean
   containerSet: boolean
+  raw?: RawReply
 }
 
 export type IommuModel = 'type1v2' | 'type1' | 'noiommu'
@@ -108,6 +125,7 @@ export interface IommuInfo {
   dmaAvail: number | null
   migration: { flags: number; pgsizeBitmap: bigint; maxDirtyBitmapSize: bigint } | null
   caps: readonly InfoCap[]
+  raw?: RawReply
 }
 
 export interface HostResource {
@@ -137,6 +155,44 @@ export interface OfNode {
   /** Device-tree path such as "/soc/virtio_mmio@a000000". */
   path: string
   compatible: readonly string[]
+  /** `reg` entries in order (vfio-platform region i = entry i); null without a reg property or when unread. */
+  reg?: readonly OfReg[] | null
+  /** Interrupt specifiers in order (VFIO IRQ index i = entry i); null without interrupts or when unread. */
+  interrupts?: readonly OfInterrupt[] | null
+}
+
+export interface OfReg {
+  index: number
+  /** reg-names entry */
+  name: string | null
+  /** The raw cells: the parent bus's #address-cells then #size-cells. */
+  cells: readonly number[]
+  /** Address and size on the parent bus; null when they do not fit 64 bits (a PCI child's phys.hi/mid/lo). */
+  address: bigint | null
+  size: bigint | null
+  /** CPU physical address through the ancestors' `ranges`; null when not translatable. */
+  cpuAddress: bigint | null
+}
+
+export interface OfInterrupt {
+  index: number
+  /** interrupt-names entry */
+  name: string | null
+  /** DT path of the interrupt controller (interrupt-parent or interrupts-extended); null when not found. */
+  controller: string | null
+  /** The specifier cells (#interrupt-cells of the controller). */
+  cells: readonly number[]
+  /** Decoded when the controller is an Arm GIC. */
+  gic: GicInterrupt | null
+}
+
+export interface GicInterrupt {
+  kind: 'SPI' | 'PPI' | 'ESPI' | 'EPPI'
+  number: number
+  /** The GIC's interrupt ID: SPI n = 32+n, PPI n = 16+n. */
+  hwirq: number
+  /** edge-rising, edge-falling, edge-both, level-high, level-low or none */
+  trigger: string
 }
 
 export interface Device {
@@ -157,6 +213,8 @@ export interface Device {
   ofNode: OfNode | null
   /** /dev/vfio/devices/vfioN when the kernel has VFIO cdev support. */
   cdev: string | null
+  /** The device's own config space from sysfs (64 bytes unprivileged, all as root); null when unreadable. */
+  sysfsConfig: Uint8Array | null
   /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
   vfio: Probe<VfioDeviceView> | null
 }
@@ -176,6 +234,25 @@ export interface VfioDeviceView {
   /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO; null for non-PCI. */
   hotReset: Probe<HotResetInfo> | Quirk | null
   features: readonly FeatureProbe[]
+  /** The CONFIG region as read through the device fd (vfio-pci's virtualized view); null when not PCI. */
+  config: Probe<ConfigSpace> | null
+  /** --read-region: the bytes asked for; absent when not asked. */
+  regionDump?: Probe<RegionDump>
+  /** VFIO_DEVICE_GET_INFO reply. */
+  raw?: RawReply
+}
+
+export interface ConfigSpace {
+  bytes: Uint8Array
+  /** Ranges where vfio-pci's view is emulated or differs from the device's own config (sysfs). */
+  virtualized: readonly { offset: number; size: number; what: string }[]
+}
+
+export interface RegionDump {
+  index: number
+  /** offset inside the region */
+  offset: bigint
+  bytes: Uint8Array
 }
 
 export interface IommufdInfo {
@@ -212,6 +289,7 @@ export interface Region {
   caps: readonly InfoCap[]
   /** size 0 and flags 0: absent BAR, upper half of a 64-bit BAR. */
   absent: boolean
+  raw?: RawReply
 }
 
 export interface IrqEntry {
@@ -225,12 +303,14 @@ export interface Irq {
   flags: number
   flagNames: readonly string[]
   count: number
+  raw?: RawReply
 }
 
 export interface HotResetInfo {
   flags: number
   flagNames: readonly string[]
   devices: readonly { groupOrDevid: number; address: string }[]
+  raw?: RawReply
 }
 
 export interface FeatureProbe {

@@ -22,6 +22,24 @@ export interface JsonQuirk {
   error: JsonError
 }
 
+export interface JsonRaw {
+  op: string
+  bytes: string
+  fields: { offset: number; size: number; label: string }[]
+  fault: string | null
+}
+
+export interface JsonConfig {
+  bytes: string
+  virtualized: { offset: number; size: number; what: string }[]
+}
+
+export interface JsonRegionDump {
+  index: number
+  offset: JsonU64
+  bytes: string
+}
+
 export interface JsonDevNode {
   path: string
   mode: number
@@ -67,6 +85,7 @@ export interface JsonIommuInfo {
   dmaAvail: number | null
   migration: { flags: number; pgsizeBitmap: JsonU64; maxDirtyBitmapSize: JsonU64 } | null
   caps: JsonCap[]
+  raw: JsonRaw | null
 }
 
 export interface JsonContainer {
@@ -80,6 +99,7 @@ export interface JsonGroupStatus {
   flags: number
   viable: boolean
   containerSet: boolean
+  raw: JsonRaw | null
 }
 
 export interface JsonResource {
@@ -113,6 +133,7 @@ export interface JsonRegion {
   offset: JsonU64
   caps: JsonCap[]
   absent: boolean
+  raw: JsonRaw | null
 }
 
 export interface JsonIrq {
@@ -120,12 +141,14 @@ export interface JsonIrq {
   flags: number
   flagNames: string[]
   count: number
+  raw: JsonRaw | null
 }
 
 export interface JsonHotReset {
   flags: number
   flagNames: string[]
   devices: { groupOrDevid: number; address: string }[]
+  raw: JsonRaw | null
 }
 
 export interface JsonFeature {
@@ -157,6 +180,9 @@ export interface JsonVfioDevice {
   irqs: { index: number; name: string; info: JsonProbe<JsonIrq> | JsonQuirk }[]
   hotReset: JsonProbe<JsonHotReset> | JsonQuirk | null
   features: JsonFeature[]
+  config: JsonProbe<JsonConfig> | null
+  regionDump: JsonProbe<JsonRegionDump> | null
+  raw: JsonRaw | null
 }
 
 export interface JsonDevice {
@@ -170,8 +196,9 @@ export interface JsonDevice {
   resources: JsonResource[]
   resetMethods: string[] | null
   numaNode: number | null
-  ofNode: { path: string; compatible: string[] } | null
+  ofNode: JsonOfNode | null
   cdev: string | null
+  sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
 }
 
@@ -196,4 +223,29 @@ export interface JsonDocument {
   host: JsonHost
   groups: JsonGroup[]
   ungrouped: JsonDevice[]
+}
+
+/** A device's device-tree node: reg entries beside the regions they back, interrupts beside the IRQ indexes. */
+export interface JsonOfNode {
+  path: string
+  compatible: string[]
+  reg: JsonOfReg[] | null
+  interrupts: JsonOfInterrupt[] | null
+}
+
+export interface JsonOfReg {
+  index: number
+  name: string | null
+  cells: number[]
+  address: JsonU64 | null
+  size: JsonU64 | null
+  cpuAddress: JsonU64 | null
+}
+
+export interface JsonOfInterrupt {
+  index: number
+  name: string | null
+  controller: string | null
+  cells: number[]
+  gic: { kind: 'SPI' | 'PPI' | 'ESPI' | 'EPPI'; number: number; hwirq: number; trigger: string } | null
 }

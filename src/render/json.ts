@@ -11,13 +11,17 @@ import type {
   Device,
   HostInfo,
   HostResource,
+  ConfigSpace,
   HotResetInfo,
   HwInfo,
+  RawReply,
+  RegionDump,
   InfoCap,
   Inventory,
   IommuGroup,
   IommuInfo,
   Irq,
+  OfNode,
   PciIdentity,
   Probe,
   ProbeError,
@@ -28,6 +32,7 @@ import type {
 import {
   SCHEMA_VERSION,
   type JsonCap,
+  type JsonConfig,
   type JsonContainer,
   type JsonDevNode,
   type JsonDevice,
@@ -39,11 +44,14 @@ import {
   type JsonHwInfo,
   type JsonIommuInfo,
   type JsonIrq,
+  type JsonOfNode,
   type JsonPci,
   type JsonProbe,
   type JsonQuirk,
   type JsonRange,
+  type JsonRaw,
   type JsonRegion,
+  type JsonRegionDump,
   type JsonResource,
   type JsonU64,
   type JsonVfioDevice,
@@ -127,7 +135,14 @@ function iommuInfo(i: IommuInfo): JsonIommuInfo {
     dmaAvail: i.dmaAvail,
     migration: m === null ? null : { flags: m.flags, pgsizeBitmap: u64(m.pgsizeBitmap), maxDirtyBitmapSize: u64(m.maxDirtyBitmapSize) },
     caps: i.caps.map(jsonCap),
+    raw: jsonRaw(i.raw),
   }
+}
+
+/** A raw reply as hex with its labelled fields; null when not gathered (only --hexdump keeps them). */
+export function jsonRaw(r: RawReply | undefined): JsonRaw | null {
+  if (r === undefined) return null
+  return { op: r.op, bytes: bytesHex(r.bytes), fields: r.fields.map((f) => ({ offset: f.offset, size: f.size, label: f.label })), fault: r.fault ?? null }
 }
 
 function container(c: ContainerInfo): JsonContainer {
@@ -175,15 +190,21 @@ function region(r: Region): JsonRegion {
     offset: u64(r.offset),
     caps: r.caps.map(jsonCap),
     absent: r.absent,
+    raw: jsonRaw(r.raw),
   }
 }
 
-const irq = (q: Irq): JsonIrq => ({ index: q.index, flags: q.flags, flagNames: [...q.flagNames], count: q.count })
+const irq = (q: Irq): JsonIrq => ({ index: q.index, flags: q.flags, flagNames: [...q.flagNames], count: q.count, raw: jsonRaw(q.raw) })
+
+const config = (c: ConfigSpace): JsonConfig => ({ bytes: bytesHex(c.bytes), virtualized: c.virtualized.map((v) => ({ offset: v.offset, size: v.size, what: v.what })) })
+
+const regionDump = (d: RegionDump): JsonRegionDump => ({ index: d.index, offset: u64(d.offset), bytes: bytesHex(d.bytes) })
 
 const hotReset = (h: HotResetInfo): JsonHotReset => ({
   flags: h.flags,
   flagNames: [...h.flagNames],
   devices: h.devices.map((d) => ({ groupOrDevid: d.groupOrDevid, address: d.address })),
+  raw: jsonRaw(h.raw),
 })
 
 const hwInfo = (h: HwInfo): JsonHwInfo => ({
@@ -214,6 +235,20 @@ function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
       detail: f.detail === undefined ? null : [...f.detail],
       error: f.error === undefined ? null : jsonError(f.error),
     })),
+    config: v.config === null ? null : probe(v.config, config),
+    regionDump: v.regionDump === undefined ? null : probe(v.regionDump, regionDump),
+    raw: jsonRaw(v.raw),
+  }
+}
+
+const opt64 = (n: bigint | null): JsonU64 | null => (n === null ? null : u64(n))
+
+function ofNode(n: OfNode): JsonOfNode {
+  return {
+    path: n.path,
+    compatible: [...n.compatible],
+    reg: n.reg == null ? null : n.reg.map((r) => ({ index: r.index, name: r.name, cells: [...r.cells], address: opt64(r.address), size: opt64(r.size), cpuAddress: opt64(r.cpuAddress) })),
+    interrupts: n.interrupts == null ? null : n.interrupts.map((q) => ({ index: q.index, name: q.name, controller: q.controller, cells: [...q.cells], gic: q.gic === null ? null : { ...q.gic } })),
   }
 }
 
@@ -229,8 +264,9 @@ export function jsonDevice(d: Device): JsonDevice {
     resources: d.resources.map(resource),
     resetMethods: d.resetMethods === null ? null : [...d.resetMethods],
     numaNode: d.numaNode,
-    ofNode: d.ofNode === null ? null : { path: d.ofNode.path, compatible: [...d.ofNode.compatible] },
+    ofNode: d.ofNode === null ? null : ofNode(d.ofNode),
     cdev: d.cdev,
+    sysfsConfig: d.sysfsConfig === null ? null : bytesHex(d.sysfsConfig),
     vfio: d.vfio === null ? null : probe(d.vfio, vfioDevice),
   }
 }
@@ -243,13 +279,27 @@ function group(g: IommuGroup): JsonGroup {
     domainType: g.domainType,
     node: devNode(g.node),
     viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
-    status: g.status === null ? null : probe(g.status, (s) => ({ flags: s.flags, viable: s.viable, containerSet: s.containerSet })),
+    status: g.status === null ? null : probe(g.status, (s) => ({ flags: s.flags, viable: s.viable, containerSet: s.containerSet, raw: jsonRaw(s.raw) })),
     container: g.container === null ? null : probe(g.container, container),
     devices: g.devices.map(jsonDevice),
   }
 }
 
-export function toJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[] }): JsonDocument {
+/** Byte-carrying fields appear only when a byte mode (-x, --hexdump, --read-region) asked for them. */
+// (A capability's own `raw` payload is a string and stays: it is part of the decoded chain.)
+const BYTE_KEYS = new Set(['config', 'sysfsConfig', 'regionDump'])
+
+function withoutBytes<T>(doc: T): T {
+  const drop = (k: string, v: unknown): boolean => BYTE_KEYS.has(k) || (k === 'raw' && typeof v === 'object')
+  return JSON.parse(JSON.stringify(doc), (k: string, v: unknown) => (drop(k, v) ? null : v)) as T
+}
+
+export function toJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[]; bytes?: boolean }): JsonDocument {
+  const doc = fullJson(inv, meta)
+  return meta.bytes === true ? doc : withoutBytes(doc)
+}
+
+function fullJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[] }): JsonDocument {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'lsvfio', version: meta.version },

@@ -2,6 +2,7 @@
 import type { Device, IommuGroup, PciIdentity } from '../model/types.js'
 import { dropGroupHint, errorLines, errorMarker, hasFlag, hex, hexPad } from './format.js'
 import type { Style } from './style.js'
+import { dtUnpairedLines } from './text-devicetree.js'
 import { hostResourceString, vfioLines } from './text-vfio.js'
 import type { ViewOptions } from './view.js'
 
@@ -76,6 +77,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   if (d.ofNode !== null) {
     const compat = d.ofNode.compatible.map((c) => `"${c}"`).join(' ')
     lines.push(`${ind}${style.label('Device tree:')} ${style.addr(d.ofNode.path)}${compat !== '' ? ` compatible ${compat}` : ''}`)
+    lines.push(...dtUnpairedLines(d, view, style, ind))
   }
   if (view.verbose >= 2 && d.numaNode !== null) lines.push(`${ind}${style.label('NUMA node:')} ${d.numaNode}`)
   if (d.cdev !== null) lines.push(`${ind}${style.label('cdev:')} ${style.addr(d.cdev)}`)

@@ -1,7 +1,9 @@
 // What the kernel said through a device fd: regions, IRQs, reset, hot reset, features (-v and up).
+import { layoutLines } from './layout.js'
 import type { Device, HostResource, IrqEntry, Region, RegionEntry, VfioDeviceView } from '../model/types.js'
 import { capsLines } from './text-caps.js'
-import { bracket, compactRegionFlags, errorLines, formatSize, hasFlag, hex, isQuirk, plural, quirkText } from './format.js'
+import { dtIrqLines, dtRegionLines } from './text-devicetree.js'
+import { bracket, compactRegionFlags, errorLines, formatError, formatSize, hasFlag, hex, isQuirk, plural, quirkText } from './format.js'
 import type { Style } from './style.js'
 import type { ViewOptions } from './view.js'
 
@@ -36,7 +38,7 @@ function regionLines(device: Device, e: RegionEntry, view: ViewOptions, style: S
   if (!info.ok) return [`${ind}${label}`, ...errorLines(info.error, style, `${ind}  `)]
   const r = info.value
   if (r.absent) return view.verbose >= 2 ? [`${ind}${label} ${style.dim('absent')}${view.verbose >= 3 ? style.dim(` flags=${hex(r.flags)} size=0`) : ''}`] : []
-  const lines = [`${ind}${label} ${regionSummary(device, r, view, style)}`]
+  const lines = [`${ind}${label} ${regionSummary(device, r, view, style)}`, ...dtRegionLines(device, r.index, r.size, view, style, ind)]
   if (view.verbose >= 2) {
     lines.push(...capsLines(r.caps, view, style, `${ind}    cap `))
     const host = hostResourceFor(device, r.index)
@@ -145,6 +147,22 @@ function iommufdLines(device: Device, v: VfioDeviceView, style: Style, ind: stri
   return [`${where}, devid ${v.iommufd.devid}, ${info}`]
 }
 
+/** -vv: region layout pictures (sparse mmap, MSI-X) and which config ranges vfio-pci virtualizes. */
+function layoutAndConfigLines(v: VfioDeviceView, style: Style, ind: string): string[] {
+  const cfg = v.config?.ok ? v.config.value : null
+  const out: string[] = []
+  for (const e of v.regions) {
+    if (!('ok' in e.info) || !e.info.ok) continue
+    out.push(...layoutLines(e.name, e.info.value, cfg, style, ind))
+  }
+  if (v.config !== null && !v.config.ok) out.push(`${ind}${style.label('Config:')} ${style.bad(formatError(v.config.error))}`)
+  if (cfg !== null) {
+    out.push(`${ind}${style.label('Config:')} ${cfg.bytes.length} bytes through the CONFIG region; virtualized by vfio-pci:`)
+    for (const r of cfg.virtualized) out.push(`${ind}  ${style.dim(`0x${r.offset.toString(16).padStart(3, '0')}-0x${(r.offset + r.size - 1).toString(16).padStart(3, '0')}`)} ${r.what}`)
+  }
+  return out
+}
+
 /** Detail lines for an opened device, indented by `ind`. */
 export function vfioLines(device: Device, v: VfioDeviceView, view: ViewOptions, style: Style, ind: string): string[] {
   const lines: string[] = []
@@ -153,7 +171,11 @@ export function vfioLines(device: Device, v: VfioDeviceView, view: ViewOptions, 
   if (v.via === 'cdev') lines.push(...iommufdLines(device, v, style, ind))
   if (view.verbose >= 2) lines.push(...capsLines(v.caps, view, style, `${ind}  cap `))
   lines.push(...regionsLines(device, v.regions, view, style, ind))
-  for (const e of v.irqs) lines.push(...irqLines(e, view, style, ind))
+  if (view.verbose >= 2) lines.push(...layoutAndConfigLines(v, style, ind))
+  for (const e of v.irqs) {
+    const l = irqLines(e, view, style, ind)
+    lines.push(...l, ...(l.length > 0 ? dtIrqLines(device, e.index, view, style, ind) : []))
+  }
   lines.push(resetLine(device, v, style, ind))
   if (view.verbose >= 2) {
     lines.push(...hotResetLines(v, view, style, ind))

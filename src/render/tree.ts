@@ -3,6 +3,7 @@ import type { Device, IommuGroup, Inventory, IrqEntry, RegionEntry, VfioDeviceVi
 import { bracket, compactRegionFlags, dropGroupHint, formatError, formatSize, hasFlag, hex, isQuirk, pageSizes, plural, quirkText } from './format.js'
 import type { Style } from './style.js'
 import { capLines } from './text-caps.js'
+import { dtIrqLeaf, dtPathNode, dtRegLeaf } from './text-devicetree.js'
 import { deviceLabel } from './text-device.js'
 import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
@@ -70,11 +71,14 @@ function vfioChildren(d: Device, v: VfioDeviceView, view: ViewOptions, style: St
   const nodes: TreeNode[] = []
   for (const e of v.regions) {
     const n = regionNode(e, view, style)
-    if (n !== null) nodes.push(n)
+    const info = e.info
+    const dt = n !== null && !isQuirk(info) && info.ok ? dtRegLeaf(d, e.index, info.value.size, view, style) : null
+    if (n !== null) nodes.push(dt === null ? n : { ...n, children: [dt, ...n.children] })
   }
   for (const e of v.irqs) {
     const n = irqNode(e, view, style)
-    if (n !== null) nodes.push(n)
+    const dt = n !== null ? dtIrqLeaf(d, e.index, view, style) : null
+    if (n !== null) nodes.push(dt === null ? n : { ...n, children: [dt, ...n.children] })
   }
   const methods = d.resetMethods !== null && d.resetMethods.length > 0 ? ` (${d.resetMethods.join(' ')})` : ''
   nodes.push(leaf(hasFlag(v.flagNames, 'reset') ? `reset: ${style.ok('yes')}${methods}` : `reset: ${style.warn('no')}`))
@@ -89,8 +93,9 @@ function vfioChildren(d: Device, v: VfioDeviceView, view: ViewOptions, style: St
 
 function deviceNode(d: Device, g: IommuGroup | null, view: ViewOptions, style: Style): TreeNode {
   const label = deviceLabel(d, g, view, style)
-  if (d.vfio !== null && d.vfio.ok) return { label, children: vfioChildren(d, d.vfio.value, view, style) }
-  const children: TreeNode[] = []
+  const dt = dtPathNode(d, view, style)
+  if (d.vfio !== null && d.vfio.ok) return { label, children: [...(dt === null ? [] : [dt]), ...vfioChildren(d, d.vfio.value, view, style)] }
+  const children: TreeNode[] = dt === null ? [] : [dt]
   if (d.vfio !== null && view.verbose >= 1) children.push(errorNode('', dropGroupHint(d.vfio.error, g), view, style))
   if (view.verbose >= (d.bridge ? 2 : 1))
     for (const r of d.resources) if (r.kind !== 'none') children.push(leaf(`resource ${r.index}: ${hostResourceString(r)}`))

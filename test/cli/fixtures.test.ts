@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { JsonDocument } from '../../src/render/json-types.js'
-import { compareIova, compareTopology, compareVfio, Ledger } from '../vm/compare.js'
+import { compareIova, compareLspciDecode, compareTopology, compareVfio, Ledger } from '../vm/compare.js'
 import { parseLspci, parseWitness } from '../vm/witness.js'
 
 const REPO = path.resolve(import.meta.dirname, '../..')
@@ -15,7 +15,9 @@ const FIX = path.join(REPO, 'test/fixtures')
 const dirs = readdirSync(FIX).filter((d) => existsSync(path.join(FIX, d, 'snapshot.json')))
 
 function replay(dir: string, ...args: string[]): { stdout: string; status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, '--from', path.join(FIX, dir, 'snapshot.json'), ...args], { encoding: 'utf8' })
+  // A snapshot answers the questions it was recorded with: the cdev one was taken with --via cdev.
+  const via = dir.endsWith('-cdev') ? ['--via', 'cdev'] : []
+  const r = spawnSync(process.execPath, [BIN, '--from', path.join(FIX, dir, 'snapshot.json'), ...via, ...args], { encoding: 'utf8' })
   return { stdout: r.stdout, status: r.status, stderr: r.stderr }
 }
 
@@ -55,8 +57,20 @@ describe.each(dirs)('fixture %s', (dir) => {
     expect(run(tampered).mismatches.map((m) => m.field)).toEqual(['BAR0 size', 'BAR0 size'])
   })
 
+  it('replays -xxx to the dump pciutils decoded in the guest, and that decode matches the live lspci', () => {
+    const rows = (t: string): string[] => t.split('\n').filter((l) => /^([0-9a-f]{2}:|[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] )/.test(l)).map((l) => l.slice(0, 52))
+    const captured = readFileSync(path.join(FIX, dir, 'lsvfio-xxx.txt'), 'utf8')
+    expect(rows(captured).length).toBeGreaterThan(16)
+    expect(rows(replay(dir, '-xxx').stdout)).toEqual(rows(captured))
+    const led = new Ledger()
+    const lspci = (f: string) => parseLspci(readFileSync(path.join(FIX, dir, f), 'utf8'))
+    compareLspciDecode(led, live, lspci('lspci-from-lsvfio.txt'), lspci('lspci.txt'))
+    expect(led.mismatches, led.report()).toEqual([])
+    expect(led.devices.size).toBeGreaterThan(5)
+  })
+
   it('renders every mode from the snapshot with the documented exit status', () => {
-    for (const args of [[], ['-v'], ['-vv'], ['-vvv'], ['-t'], ['-nn', '-v'], ['--no-open'], ['-s', '01:00.0', '-vv']]) {
+    for (const args of [[], ['-v'], ['-vv'], ['-vvv'], ['-t'], ['-nn', '-v'], ['--no-open'], ['-s', '01:00.0', '-vv'], ['-x'], ['--hexdump'], ['--json', '--hexdump', '-xxx']]) {
       const r = replay(dir, ...args)
       expect(r.stderr, args.join(' ')).toBe('')
       expect(r.stdout.length, args.join(' ')).toBeGreaterThan(100)

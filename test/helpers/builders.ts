@@ -142,6 +142,7 @@ export function vfioView(o: Partial<VfioDeviceView> = {}): VfioDeviceView {
   return {
     via: 'group',
     iommufd: null,
+    config: null,
     flags,
     flagNames: namesOf(flags, DEVICE_FLAGS),
     numRegions: o.regions?.length ?? 0,
@@ -218,6 +219,7 @@ export function device(o: Partial<Device> = {}): Device {
     numaNode: null,
     ofNode: null,
     cdev: null,
+    sysfsConfig: null,
     vfio: null,
     ...o,
   }

@@ -24,6 +24,8 @@ export interface FakeKernel {
   setIommu?: number
   iommuInfo?: (arg: Uint8Array) => Reply
   devices: Record<string, DeviceScript>
+  /** bytes a device fd returns for pread at the CONFIG region offset (7 << 40) */
+  config?: Record<string, Uint8Array>
 }
 
 export function le(...fields: [number, 'u16' | 'u32' | 'u64', number | bigint][]): Uint8Array {
@@ -93,7 +95,13 @@ export class FakeSys implements Sys {
     return -25
   }
 
-  pread(): number {
-    return -22
+  pread(fd: number, buf: Uint8Array, pos: bigint): number {
+    const path = this.fds.get(fd)
+    const cfg = path?.startsWith('device:') ? this.k.config?.[path.slice(7)] : undefined
+    if (cfg === undefined || pos < 7n << 40n) return -22
+    const from = Number(pos - (7n << 40n))
+    const part = cfg.subarray(from, from + buf.length)
+    buf.set(part)
+    return part.length
   }
 }

@@ -38,6 +38,13 @@ const nvme: DeviceScript = (req, arg) => {
   return { ret: -25 }
 }
 
+// The first 0x50 bytes of a QEMU nvme's config as vfio-pci shows it: IDs, cap list at 0x40 (MSI-X → PM).
+const nvmeConfig = new Uint8Array(4096)
+nvmeConfig.set([0x36, 0x1b, 0x10, 0x00, 0x07, 0x05, 0x10, 0x00, 0x02, 0x02, 0x08, 0x01], 0)
+nvmeConfig[0x34] = 0x40
+nvmeConfig.set([0x11, 0x60, 0x40, 0x00], 0x40)
+nvmeConfig.set([0x01, 0x00, 0x03, 0x00], 0x60)
+
 // A conventional PCI device whose BAR0 carries a looped capability chain and whose ERR index is EINVAL.
 const looped: DeviceScript = (req, arg) => {
   if (req === REQ.DEVICE_INFO) return { bytes: le([0, 'u32', 24], [4, 'u32', 0x2], [8, 'u32', 1], [12, 'u32', 4]) }
@@ -82,12 +89,12 @@ const group = (inv: { groups: readonly IommuGroup[] }, id: number): IommuGroup |
 
 describe('inspect with a fake kernel', () => {
   it('gathers container, device, regions with caps, IRQs, hot reset and features; closes every fd', () => {
-    const { h, sys, cleanup } = host({ extensions: { 1: 1, 3: 1, 9: 1 }, iommuInfo, devices: { '0000:01:00.0': nvme } })
+    const { h, sys, cleanup } = host({ extensions: { 1: 1, 3: 1, 9: 1 }, iommuInfo, devices: { '0000:01:00.0': nvme }, config: { '0000:01:00.0': nvmeConfig } })
     try {
       const inv = inspect(h, ALL, { open: true, via: 'auto' })
       expect(inv.failures).toBe(0)
       const g = group(inv, 12)
-      expect(g?.status).toEqual({ ok: true, value: { flags: 1, viable: true, containerSet: false } })
+      expect(g?.status).toMatchObject({ ok: true, value: { flags: 1, viable: true, containerSet: false } })
       expect(g?.container?.ok && g.container.value.model).toBe('type1v2')
       const ii = g?.container?.ok ? g.container.value.iommuInfo : null
       expect(ii).toMatchObject({ ok: true, value: { pageSizes: 0x40201000n, iovaRanges: [{ start: 0n, end: 0xfedfffffn }, { start: 0xfef00000n, end: 0x7fffffffffn }], dmaAvail: 65535 } })
@@ -103,6 +110,14 @@ describe('inspect with a fake kernel', () => {
       expect(v.value.irqs[2]?.info).toMatchObject({ ok: true, value: { count: 65, flagNames: ['eventfd'] } })
       expect(v.value.hotReset).toMatchObject({ ok: true, value: { devices: [{ groupOrDevid: 12, address: '0000:01:00.0' }] } })
       expect(v.value.features.filter((f) => f.supported).map((f) => f.id)).toEqual([3, 4, 5])
+      const cfg = v.value.config
+      if (!cfg?.ok) throw new Error('config not read')
+      expect(cfg.value.bytes.length).toBe(256)
+      expect(cfg.value.virtualized.map((r) => r.what)).toEqual([
+        'command/status (emulated bits)', 'BARs (emulated)', 'expansion ROM BAR (emulated)', 'interrupt line/pin (emulated)',
+        'MSI-X capability (emulated)', 'power management capability (emulated)',
+      ])
+      expect(bar0.value.raw?.fields.map((f) => f.label)).toEqual(['argsz', 'flags', 'index', 'cap_offset', 'size', 'offset', 'cap msix-mappable: id', 'version', 'next'])
       expect(sys.fds.size).toBe(0)
     } finally {
       cleanup()

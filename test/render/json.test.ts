@@ -174,6 +174,7 @@ describe('toJson conventions', () => {
               "flags": 7,
               "index": 0,
               "offset": "0x0",
+              "raw": null,
               "size": "0x4000",
             },
           },

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { qemuVersion, REPO, VM_DIR, vmAvailable } from './harness.js'
 import { runLsvfio, runLsvfioMode } from './run-lsvfio.js'
 
-const FILES = ['snapshot.json', 'lsvfio.json', 'lsvfio.rc', 'witness.json', 'lspci.txt']
+const FILES = ['snapshot.json', 'lsvfio.json', 'lsvfio.rc', 'witness.json', 'lspci.txt', 'lsvfio-xxx.txt', 'lspci-from-lsvfio.txt']
 const wanted = process.env['LSVFIO_CAPTURE'] === '1'
 
 describe('capture test/fixtures', () => {

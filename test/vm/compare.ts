@@ -179,3 +179,27 @@ export function compareIova(led: Ledger, doc: JsonDocument, w: Witness): void {
     led.eq(`group ${g.id}`, 'IOVA ranges avoid reserved_regions', overlaps, [], 'sysfs reserved_regions')
   }
 }
+
+/**
+ * lsvfio -xxx fed to pciutils (lspci -F): the virtualized config must decode to the same identity and
+ * the same standard capability list as lspci on the live device (issue 4's round trip).
+ */
+export function compareLspciDecode(led: Ledger, doc: JsonDocument, fromDump: LspciDevice[], live: LspciDevice[]): void {
+  const dumped = new Map(fromDump.map((d) => [d.address, d]))
+  const liveBy = new Map(live.map((d) => [d.address, d]))
+  for (const { device } of devicesOf(doc)) {
+    if (device.vfio?.state !== 'ok') continue
+    const a = device.address
+    const f = dumped.get(a)
+    const l = liveBy.get(a)
+    led.eq(a, 'decoded by lspci -F', f !== undefined, true, 'lspci -F of lsvfio -xxx')
+    if (f === undefined || l === undefined) continue
+    const by = 'lspci -F (lsvfio -xxx) vs live lspci'
+    led.eq(a, 'vendor:device', [f.vendorId, f.deviceId], [l.vendorId, l.deviceId], by)
+    led.eq(a, 'class', f.classCode, l.classCode, by)
+    led.eq(a, 'revision', f.revision, l.revision, by)
+    led.eq(a, 'subsystem', f.subsystem, l.subsystem, by)
+    const caps = (d: LspciDevice): string[] => (d.capabilities ?? []).filter((c) => !c.extended).map((c) => `${c.offset.toString(16)} ${c.name.split(':')[0] ?? ''}`)
+    led.eq(a, 'capability list', caps(f), caps(l), by)
+  }
+}

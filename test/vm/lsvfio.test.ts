@@ -24,6 +24,8 @@ describe.skipIf(!avail.ok || !built)(`lsvfio on real kernels${avail.ok && built 
         const led = await compareAll(run, kernel)
         expect(led.mismatches, led.report()).toEqual([])
         expect(led.checks).toBeGreaterThan(300)
+        // lsvfio -xxx decoded by lspci -F for every gathered device (the -x round trip).
+        expect(existsSync(path.join(run.boot.outDir, 'lspci-from-lsvfio.txt'))).toBe(true)
 
         // Every vfio-pci device outside the busy and non-viable groups was gathered.
         const vfioDevices = run.doc.groups.flatMap((g) => g.devices.filter((d) => d.vfioDriver && !d.bridge).map((d) => ({ g, d })))

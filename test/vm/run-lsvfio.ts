@@ -1,6 +1,8 @@
 // Runs the built lsvfio in a guest with the full device matrix and compares it with the witnesses.
 import type { JsonDocument } from '../../src/render/json-types.js'
-import { compareIova, compareTopology, compareVfio, Ledger } from './compare.js'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { compareIova, compareLspciDecode, compareTopology, compareVfio, Ledger } from './compare.js'
 import { bootGuest, readOut, type BootResult, type KernelName } from './harness.js'
 import { loadWitness, parseLspci } from './witness.js'
 
@@ -34,6 +36,8 @@ export async function compareAll(run: Run, kernel: string): Promise<Ledger> {
   compareTopology(led, run.doc, w)
   compareVfio(led, run.doc, w, lspci, { kernel })
   compareIova(led, run.doc, w)
+  const decoded = path.join(run.boot.outDir, 'lspci-from-lsvfio.txt')
+  if (existsSync(decoded)) compareLspciDecode(led, run.doc, parseLspci(await readOut(run.boot.outDir, 'lspci-from-lsvfio.txt')), lspci)
   console.log(`[vm] ${kernel} witnesses: ${led.report()}`)
   return led
 }

@@ -12,6 +12,9 @@ if [ -f "$REPO/dist/cli/main.js" ]; then
     node "$REPO/bin/lsvfio.js" --json --save "$OUT/snapshot.json" ${LSVFIO_ARGS:-} \
         > "$OUT/lsvfio.json" 2> "$OUT/lsvfio.err" || rc=$?
     echo "$rc" > "$OUT/lsvfio.rc"
+    # -xxx in lspci's layout, decoded by pciutils itself (lspci -F): must match the live lspci.
+    node "$REPO/bin/lsvfio.js" -xxx ${LSVFIO_ARGS:-} > "$OUT/lsvfio-xxx.txt" 2> "$OUT/lsvfio-xxx.err" || true
+    lspci -F "$OUT/lsvfio-xxx.txt" -vvv -nn -D > "$OUT/lspci-from-lsvfio.txt" 2> "$OUT/lspci-from-lsvfio.err" || true
 else
     echo "no $REPO/dist/cli/main.js (run npm run build first)" > "$OUT/lsvfio.skipped"
 fi
