@@ -1,0 +1,184 @@
+// Field-by-field comparison of lsvfio's --json from the arm64 guest with guest/witness.mjs: sysfs links
+// and uevent, the device tree decoded independently, /proc/iomem, /sys/kernel/irq, the AMBA resource
+// file, iommu_groups and /dev/vfio. Every check is counted; every mismatch is listed.
+import type { JsonDevice, JsonDocument, JsonGroup, JsonProbe, JsonQuirk } from '../../../src/render/json-types.js'
+
+export interface WitnessReg {
+  cells: number[]
+  name: string | null
+  address: string
+  size: string
+  cpuAddress: string | null
+}
+
+export interface WitnessIrq {
+  cells: number[]
+  name: string | null
+  kind?: string
+  number?: number
+  hwirq?: number
+  trigger?: string
+}
+
+export interface WitnessDevice {
+  name: string
+  bus: string | null
+  driver: string | null
+  driverOverride: string | null
+  iommuGroup: number | null
+  vfioDev: string[]
+  dtPath: string | null
+  ofFullname: string | null
+  compatible: string[] | null
+  ueventCompatible: string[]
+  reg: { addressCells: number; sizeCells: number; entries: WitnessReg[] } | null
+  interrupts: { controller: string | null; interruptCells: number | null; entries: WitnessIrq[] } | null
+  ambaId: string | null
+  ambaResource: { start: string; end: string; flags: string }[] | null
+}
+
+export interface Arm64Witness {
+  kernel: string
+  devices: WitnessDevice[]
+  groups: { id: number; name: string | null; type: string | null; devices: string[] }[]
+  devVfio: { name: string; mode: number; rdev: string }[]
+  iomem: { depth: number; start: string; end: string; name: string }[]
+  kernelIrqs: { virq: number; hwirq: number; type: string | null; chip: string | null }[]
+}
+
+export interface Mismatch {
+  where: string
+  field: string
+  lsvfio: string
+  witness: string
+}
+
+export class Ledger {
+  checks = 0
+  readonly devices = new Set<string>()
+  readonly fields = new Set<string>()
+  readonly mismatches: Mismatch[] = []
+
+  eq(where: string, field: string, ours: unknown, theirs: unknown, by: string, device = true): void {
+    this.checks++
+    if (device) this.devices.add(where)
+    this.fields.add(field)
+    const a = JSON.stringify(ours)
+    const b = JSON.stringify(theirs)
+    if (a !== b) this.mismatches.push({ where, field, lsvfio: a, witness: `${b} (${by})` })
+  }
+
+  report(): string {
+    const head = `${this.devices.size} devices × ${this.fields.size} kinds of field, ${this.checks} checks, ${this.mismatches.length} mismatches`
+    return [head, ...this.mismatches.map((m) => `  ${m.where} ${m.field}: lsvfio ${m.lsvfio} != ${m.witness}`)].join('\n')
+  }
+}
+
+const ok = <T>(p: JsonProbe<T> | JsonQuirk | null | undefined): T | null => (p !== null && p !== undefined && p.state === 'ok' ? p.value : null)
+const big = (s: string | null | undefined): bigint | null => (s === null || s === undefined ? null : BigInt(s))
+const PAGE = 4096n // CONFIG_ARM64_4K_PAGES in Debian's arm64 kernels
+const LEVEL = /^level/
+
+/** Everything lsvfio says about the bound platform/AMBA devices, against the witness. */
+export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
+  const led = new Ledger()
+  const ours = new Map<string, { group: JsonGroup; device: JsonDevice }>()
+  for (const group of doc.groups) for (const device of group.devices) ours.set(device.address, { group, device })
+
+  led.eq('host', 'VFIO-bound devices', [...ours.values()].filter((x) => x.device.vfioDriver).map((x) => x.device.address).sort(), w.devices.map((d) => d.name).sort(), 'sysfs drivers/vfio-{platform,amba}', false)
+  led.eq('host', 'ungrouped devices', doc.ungrouped.length, 0, 'every bound device has an iommu_group link', false)
+  led.eq('host', 'no-IOMMU mode', doc.host.noiommuEnabled, true, 'vfio.ko enable_unsafe_noiommu_mode=1 (initramfs)', false)
+  led.eq('host', 'modules vfio_platform+vfio_amba', ['vfio_platform', 'vfio_amba'].every((m) => doc.host.modules.includes(m)), true, 'insmod in /init', false)
+  led.eq('host', 'kernel', doc.host.kernel, w.kernel, 'uname -r', false)
+
+  for (const wd of w.devices) {
+    const a = wd.name
+    const x = ours.get(a)
+    led.eq(a, 'present', x !== undefined, true, 'sysfs')
+    if (x === undefined) continue
+    const { group: g, device: d } = x
+    led.eq(a, 'bus', d.bus, wd.bus, 'sysfs subsystem link')
+    led.eq(a, 'driver', d.driver, wd.driver, 'sysfs driver link')
+    led.eq(a, 'driver_override', d.driverOverride, wd.driverOverride, 'sysfs driver_override')
+    led.eq(a, 'vfioDriver', d.vfioDriver, true, 'bound to vfio-platform/vfio-amba')
+
+    // group: noiommu-N with this device alone, and its node
+    led.eq(a, 'group', g.id, wd.iommuGroup, 'sysfs iommu_group link')
+    const wg = w.groups.find((y) => y.id === wd.iommuGroup)
+    led.eq(a, 'group is no-IOMMU', g.noiommu, wg?.name === 'vfio-noiommu', 'iommu_groups/N/name')
+    led.eq(a, 'group name', g.name, `noiommu-${wd.iommuGroup}`, 'vfio naming of no-IOMMU groups')
+    led.eq(a, 'group members', g.devices.map((m) => m.address).sort(), wg?.devices ?? null, 'iommu_groups/N/devices')
+    const node = w.devVfio.find((n) => n.name === `noiommu-${wd.iommuGroup}`)
+    led.eq(a, 'group node', g.node === null ? null : [g.node.path, g.node.rdev, g.node.mode], node === undefined ? null : [`/dev/vfio/${node.name}`, node.rdev, node.mode], 'stat /dev/vfio')
+
+    // of_node: path and compatible, two ways each
+    const of = d.ofNode
+    led.eq(a, 'of_node path', of?.path ?? null, wd.dtPath, 'realpath of_node')
+    led.eq(a, 'of_node path (uevent)', of?.path ?? null, wd.ofFullname, 'uevent OF_FULLNAME')
+    led.eq(a, 'compatible', of?.compatible ?? null, wd.compatible, 'of_node/compatible')
+    led.eq(a, 'compatible (uevent)', of?.compatible ?? null, wd.ueventCompatible, 'uevent OF_COMPATIBLE_n')
+
+    // reg, entry by entry
+    const wr = wd.reg?.entries ?? null
+    led.eq(a, 'reg count', of?.reg?.length ?? null, wr?.length ?? null, 'DT reg / (#address-cells + #size-cells)')
+    for (const [i, e] of (wr ?? []).entries()) {
+      const r = of?.reg?.[i]
+      led.eq(a, `reg[${i}] cells`, r?.cells ?? null, e.cells, 'DT reg')
+      led.eq(a, `reg[${i}] name`, r?.name ?? null, e.name, 'DT reg-names')
+      led.eq(a, `reg[${i}] bus address`, r?.address ?? null, e.address, 'DT reg')
+      led.eq(a, `reg[${i}] size`, r?.size ?? null, e.size, 'DT reg')
+      led.eq(a, `reg[${i}] CPU address`, r?.cpuAddress ?? null, e.cpuAddress, 'DT ranges of the ancestors')
+    }
+    // of_device_make_bus_id names a platform device after reg[0]'s translated address
+    const named = /^([0-9a-f]+)\./.exec(a)
+    if (named !== null && d.bus === 'platform') led.eq(a, 'reg[0] CPU address (kernel)', of?.reg?.[0]?.cpuAddress ?? null, `0x${named[1]}`, 'device name from of_device_make_bus_id')
+
+    // interrupts, entry by entry, and the kernel's mapping of each
+    const wi = wd.interrupts?.entries ?? null
+    led.eq(a, 'interrupts count', of?.interrupts?.length ?? null, wi?.length ?? null, 'DT interrupts / #interrupt-cells')
+    for (const [i, e] of (wi ?? []).entries()) {
+      const q = of?.interrupts?.[i]
+      led.eq(a, `interrupts[${i}] cells`, q?.cells ?? null, e.cells, 'DT interrupts')
+      led.eq(a, `interrupts[${i}] name`, q?.name ?? null, e.name, 'DT interrupt-names')
+      led.eq(a, `interrupts[${i}] controller`, q?.controller ?? null, wd.interrupts?.controller ?? null, 'DT interrupt-parent phandle')
+      const gic = q?.gic ?? null
+      led.eq(a, `interrupts[${i}] GIC`, gic === null ? null : [gic.kind, gic.number, gic.hwirq, gic.trigger], e.kind === undefined ? null : [e.kind, e.number, e.hwirq, e.trigger], 'GIC binding')
+      const mapped = gic === null ? undefined : w.kernelIrqs.find((k) => k.hwirq === gic.hwirq)
+      led.eq(a, `interrupts[${i}] kernel mapping`, gic === null ? null : [gic.hwirq, LEVEL.test(gic.trigger) ? 'level' : 'edge'], mapped === undefined ? null : [mapped.hwirq, mapped.type], '/sys/kernel/irq/N/{hwirq,type}')
+    }
+
+    // what the kernel answered through the device fd, against the DT and /proc/iomem
+    const v = ok(d.vfio)
+    led.eq(a, 'VFIO opened', d.vfio?.state ?? null, 'ok', 'idle noiommu group')
+    if (v === null) continue
+    led.eq(a, 'VFIO bus flag', v.flagNames.filter((f) => ['platform', 'amba', 'pci'].includes(f)), [d.bus === 'amba' ? 'amba' : 'platform'], 'bus of the bound driver')
+    const nReg = wr?.length ?? 0
+    led.eq(a, 'num_regions', v.numRegions, d.bus === 'amba' ? Math.min(nReg, 1) : nReg, 'DT reg entries (vfio-amba: adev->res only)')
+    led.eq(a, 'num_irqs', v.numIrqs, wi?.length ?? 0, 'DT interrupts entries')
+    for (let i = 0; i < v.numRegions; i++) {
+      const r = ok(v.regions[i]?.info)
+      const e = wr?.[i]
+      led.eq(a, `region ${i} size`, r?.size ?? null, e?.size ?? null, `DT reg[${i}]`)
+      led.eq(a, `region ${i} offset`, r?.offset ?? null, `0x${(BigInt(i) << 40n).toString(16)}`, 'VFIO_PLATFORM_OFFSET_SHIFT')
+      const start = big(e?.cpuAddress)
+      const size = big(e?.size)
+      const aligned = start !== null && size !== null && start % PAGE === 0n && size % PAGE === 0n
+      led.eq(a, `region ${i} mmap`, r?.flagNames.includes('mmap') ?? null, aligned, 'DT reg page-aligned (4K)')
+      if (d.bus === 'amba') {
+        const name = wd.dtPath?.split('/').pop()
+        const io = w.iomem.find((m) => m.name === name)
+        led.eq(a, `region ${i} = /proc/iomem`, r === null ? null : [e?.cpuAddress, r.size], io === undefined ? null : [io.start, `0x${(BigInt(io.end) - BigInt(io.start) + 1n).toString(16)}`], `/proc/iomem "${name}"`)
+        const res = wd.ambaResource?.[i]
+        led.eq(a, `region ${i} = resource`, r === null ? null : [e?.cpuAddress, r.size], res === undefined ? null : [res.start, `0x${(BigInt(res.end) - BigInt(res.start) + 1n).toString(16)}`], 'amba sysfs resource')
+      }
+    }
+    for (let i = 0; i < v.numIrqs; i++) {
+      const q = ok(v.irqs[i]?.info)
+      const e = wi?.[i]
+      led.eq(a, `irq ${i} count`, q?.count ?? null, 1, 'one line per DT interrupt')
+      const level = e?.trigger !== undefined && LEVEL.test(e.trigger)
+      led.eq(a, `irq ${i} flags`, q?.flagNames ?? null, level ? ['eventfd', 'maskable', 'automasked'] : ['eventfd'], `DT trigger ${e?.trigger ?? '?'}`)
+    }
+  }
+  return led
+}

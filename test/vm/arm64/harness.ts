@@ -1,0 +1,321 @@
+// Boots a Debian arm64 kernel under qemu-system-aarch64 -machine virt (TCG) with platform and AMBA
+// devices bound to vfio-platform / vfio-amba in no-IOMMU mode, and runs one scenario in it with Node
+// for arm64 (shared/reference/arm64-recipe.md, test/vm/arm64/README.md). The host root is shared
+// read-only over 9p (the checkout is bound at its host path); results come back through a writable
+// 9p share. Exit: semihosting SYS_EXIT (qemu's status = the scenario's rc) plus an rc file written
+// last. Set-up: `bash test/vm/arm64/setup.sh`.
+import { spawn, execFile, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { accessSync, constants as fsc, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+export const REPO = path.resolve(HERE, '../../..')
+export const VM_DIR = process.env['LSVFIO_VM_DIR'] ?? path.join(REPO, '.vm')
+export const ARM64_DIR = path.join(VM_DIR, 'arm64')
+const QEMU = 'qemu-system-aarch64'
+
+/** -cpu max is 2.5x slower under TCG (QARMA pointer authentication, recipe §8); pauth=off is not. */
+const MACHINE = ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth=off', '-smp', '1'] as const
+
+/**
+ * The default device set: QEMU virt's own nodes plus the nested ones of dt/lsvfio-virt.dtsi.
+ * bus:name as the guest's sysfs names them; a003e00 carries the virtio-rng backend.
+ */
+export const DEFAULT_BIND = [
+  'platform:a000000.virtio_mmio',
+  'platform:a003e00.virtio_mmio',
+  'platform:9020000.fw-cfg',
+  'platform:gpio-keys',
+  'platform:a003c00.acme-widget',
+  'platform:a003a00.virtio_mmio',
+  'platform:a003600.dual',
+  'amba:9010000.pl031',
+  'amba:9030000.pl061',
+] as const
+
+export interface Arm64BootOptions {
+  /** busybox sh script, absolute or relative to the repository */
+  scenario: string
+  /** bus:name list (platform → vfio-platform, amba → vfio-amba); default DEFAULT_BIND */
+  bind?: readonly string[]
+  /** exported to the scenario on top of OUT, REPO, PATH, HOME, LSVFIO_VM_KVER */
+  env?: Record<string, string>
+  /** 'custom' = QEMU's DT + dt/lsvfio-virt.dtsi (default), 'qemu' = QEMU's own DT */
+  dtb?: 'custom' | 'qemu'
+  /** extra QEMU arguments (devices) */
+  qemuArgs?: readonly string[]
+  /** per attempt; default 120 s */
+  timeoutMs?: number
+  memoryMb?: number
+}
+
+export interface Arm64BootResult {
+  outDir: string
+  rc: number
+  /** wall time of the successful qemu run, start to exit */
+  bootMs: number
+  serialLog: string
+  retried: boolean
+  kver: string
+  runDir: string
+  /** null when the cached file was used */
+  initramfsBuildMs: number | null
+  dtbBuildMs: number | null
+}
+
+export class Arm64BootError extends Error {
+  constructor(
+    message: string,
+    readonly runDir: string,
+  ) {
+    super(message)
+    this.name = 'Arm64BootError'
+  }
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => {
+    if (dir === '') return false
+    try {
+      accessSync(path.join(dir, cmd), fsc.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
+/** What is missing to boot, in words a skip message can print. */
+export function arm64Available(): { ok: boolean; why: string } {
+  if (process.env['LSVFIO_SKIP_VM'] === '1') return { ok: false, why: 'LSVFIO_SKIP_VM=1' }
+  const missing: string[] = []
+  if (!onPath(QEMU)) missing.push(`${QEMU} not on PATH`)
+  if (!onPath('dtc')) missing.push('dtc not on PATH')
+  if (!existsSync(path.join(ARM64_DIR, 'READY'))) missing.push(`no arm64 kernel/modules/node in ${ARM64_DIR}`)
+  if (missing.length === 0) return { ok: true, why: `ready: ${kernelVersion()}` }
+  return { ok: false, why: `${missing.join('; ')} (run: bash test/vm/arm64/setup.sh)` }
+}
+
+export function kernelVersion(): string {
+  return readFileSync(path.join(ARM64_DIR, 'kernel', 'KVER'), 'utf8').trim()
+}
+
+export function qemuVersion(): string {
+  return (spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? ''
+}
+
+function run(cmd: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: { ...process.env, LSVFIO_VM_DIR: VM_DIR } }, (err, _o, stderr) => {
+      if (err) reject(new Error(`${path.basename(args[0] ?? cmd)} failed: ${stderr || err.message}`))
+      else resolve()
+    })
+  })
+}
+
+/** Builds or reuses a cached file named by the hash of its inputs. */
+async function cached(kind: string, ext: string, inputs: readonly (string | Buffer)[], build: (out: string) => Promise<void>): Promise<{ path: string; ms: number | null }> {
+  const h = createHash('sha256')
+  for (const i of inputs) h.update(i).update('\0')
+  const out = path.join(ARM64_DIR, 'cache', `${kind}-${h.digest('hex').slice(0, 16)}.${ext}`)
+  if (existsSync(out)) return { path: out, ms: null }
+  await mkdir(path.dirname(out), { recursive: true })
+  const t0 = performance.now()
+  await build(out)
+  const ms = Math.round(performance.now() - t0)
+  // superseded images (~90 MB each) go once nobody can still be starting a guest with them
+  for (const f of readdirSync(path.dirname(out))) {
+    const p = path.join(path.dirname(out), f)
+    if (p !== out && f.startsWith(`${kind}-`) && Date.now() - statSync(p).mtimeMs > 3600_000) rmSync(p, { force: true })
+  }
+  return { path: out, ms }
+}
+
+export function ensureInitramfs(): Promise<{ path: string; ms: number | null }> {
+  const kver = kernelVersion()
+  const kmod = path.join(ARM64_DIR, 'kmod', kver)
+  const inputs = [
+    readFileSync(path.join(ARM64_DIR, 'READY')),
+    readFileSync(path.join(HERE, 'init.sh')),
+    readFileSync(path.join(HERE, 'mkinitramfs.sh')),
+    ...readdirSync(kmod).filter((f) => f.endsWith('.ko')).sort().map((f) => readFileSync(path.join(kmod, f))),
+  ]
+  return cached('initramfs', 'cpio', inputs, (out) => run('bash', [path.join(HERE, 'mkinitramfs.sh'), '-o', out]))
+}
+
+function machineArgs(memoryMb: number): string[] {
+  return [...MACHINE, '-m', String(memoryMb)]
+}
+
+export function ensureDtb(memoryMb: number): Promise<{ path: string; ms: number | null }> {
+  const frag = path.join(HERE, 'dt', 'lsvfio-virt.dtsi')
+  const script = path.join(HERE, 'dt', 'mkdtb.sh')
+  const m = machineArgs(memoryMb)
+  const inputs = [qemuVersion(), m.join(' '), readFileSync(frag), readFileSync(script)]
+  return cached('virt', 'dtb', inputs, (out) => run('bash', [script, out, frag, '--', ...m]))
+}
+
+function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`
+}
+
+interface Attempt {
+  status: number | null
+  signal: NodeJS.Signals | null
+  timedOut: boolean
+  ms: number
+  log: string
+}
+
+function runQemu(args: readonly string[], timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => chunks.push(b))
+    child.stderr.on('data', (b: Buffer) => chunks.push(b))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.on('close', (status, signal) => {
+      clearTimeout(timer)
+      resolve({ status, signal, timedOut, ms: Math.round(performance.now() - t0), log: Buffer.concat(chunks).toString('utf8') })
+    })
+  })
+}
+
+async function readRc(outDir: string): Promise<number | null> {
+  try {
+    const t = (await readFile(path.join(outDir, 'rc'), 'utf8')).trim()
+    return /^\d+$/.test(t) ? Number(t) : null
+  } catch {
+    return null
+  }
+}
+
+/** Reads an output file of a boot as text (throws with the file list if absent). */
+export async function readOut(outDir: string, name: string): Promise<string> {
+  try {
+    return await readFile(path.join(outDir, name), 'utf8')
+  } catch {
+    const have = existsSync(outDir) ? readdirSync(outDir).join(' ') : '(no outDir)'
+    throw new Error(`${name} missing in ${outDir} (have: ${have})`)
+  }
+}
+
+async function pruneRuns(maxAgeMs = 24 * 3600_000): Promise<void> {
+  const dir = path.join(ARM64_DIR, 'runs')
+  if (!existsSync(dir)) return
+  const now = Date.now()
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name)
+    if (now - (await stat(p)).mtimeMs > maxAgeMs) await rm(p, { recursive: true, force: true })
+  }
+}
+
+let runCounter = 0
+
+/**
+ * One boot: build/reuse the initramfs and DTB, start QEMU, wait for it to exit, read /out/rc.
+ * A guest that did not finish (no rc file, a timeout, or a qemu status other than the rc) is booted once more.
+ */
+export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult> {
+  const avail = arm64Available()
+  if (!avail.ok) throw new Error(`arm64 VM not available: ${avail.why}`)
+  const kver = kernelVersion()
+  const timeoutMs = opts.timeoutMs ?? 120_000
+  const memoryMb = opts.memoryMb ?? 512
+  const scenario = path.resolve(REPO, opts.scenario)
+  if (!existsSync(scenario)) throw new Error(`scenario not found: ${scenario}`)
+  const initramfs = await ensureInitramfs()
+  const dtb = opts.dtb === 'qemu' ? null : await ensureDtb(memoryMb)
+  await pruneRuns().catch(() => undefined) // housekeeping only
+
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
+  const runDir = path.join(ARM64_DIR, 'runs', `${stamp}-${process.pid}-${runCounter++}`)
+  const outDir = path.join(runDir, 'out')
+  await mkdir(runDir, { recursive: true })
+
+  const env: Record<string, string> = {
+    PATH: '/opt/node/bin:/bin:/sbin:/usr/bin:/usr/sbin',
+    HOME: '/root',
+    NODE_DISABLE_COLORS: '1',
+    NO_COLOR: '1',
+    OUT: outDir,
+    REPO,
+    LSVFIO_VM_KVER: kver,
+    ...opts.env,
+  }
+  const envFile = path.join(runDir, 'env.sh')
+  await writeFile(
+    envFile,
+    Object.entries(env)
+      .map(([k, v]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad env name ${k}`)
+        return `export ${k}=${shQuote(v)}\n`
+      })
+      .join(''),
+  )
+
+  const bind = opts.bind ?? DEFAULT_BIND
+  const cmdline = [
+    'console=ttyAMA0', 'panic=-1', 'loglevel=4',
+    `lsvfio.scenario=${scenario}`, `lsvfio.env=${envFile}`, `lsvfio.out=${outDir}`, `lsvfio.repo=${REPO}`,
+    `lsvfio.bind=${bind.join(',')}`,
+    `lsvfio.tmo=${Math.max(10, Math.floor(timeoutMs / 1000) - 15)}`,
+  ]
+  for (const w of cmdline) if (/\s/.test(w)) throw new Error(`whitespace in kernel argument: ${w}`)
+
+  const args = [
+    ...machineArgs(memoryMb),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
+    '-semihosting-config', 'enable=on,target=native,userspace=on',
+    '-kernel', path.join(ARM64_DIR, 'kernel', 'vmlinuz'), '-initrd', initramfs.path,
+    ...(dtb !== null ? ['-dtb', dtb.path] : []),
+    '-append', cmdline.join(' '),
+    // lands on the last virtio-mmio transport, a003e00 (QEMU fills them from the top)
+    '-device', 'virtio-rng-device',
+    ...(opts.qemuArgs ?? []),
+    // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (recipe §5)
+    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
+    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot',
+    '-fsdev', `local,id=out,path=${outDir},security_model=none,multidevs=remap`,
+    '-device', 'virtio-9p-pci,fsdev=out,mount_tag=out',
+  ]
+  await writeFile(path.join(runDir, 'qemu.cmd'), [QEMU, ...args].map(shQuote).join(' ') + '\n')
+
+  const failures: string[] = []
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    await rm(outDir, { recursive: true, force: true })
+    await mkdir(outDir, { recursive: true })
+    const a = await runQemu(args, timeoutMs)
+    await writeFile(path.join(runDir, attempt === 1 ? 'serial.log' : `serial.try${attempt}.log`), a.log)
+    const rc = await readRc(outDir)
+    // the rc file is the authority; semihosting's exit status must agree with it
+    if (rc !== null && !a.timedOut && a.status === Math.min(rc, 255)) {
+      return { outDir, rc, bootMs: a.ms, serialLog: a.log, retried: attempt > 1, kver, runDir, initramfsBuildMs: initramfs.ms, dtbBuildMs: dtb?.ms ?? null }
+    }
+    const why = a.timedOut
+      ? `timed out after ${timeoutMs} ms`
+      : rc === null
+        ? `no rc file (qemu exit status ${a.status ?? a.signal}: the guest died or /init failed early)`
+        : `rc file says ${rc} but qemu exited ${a.status ?? a.signal} (semihosting exit did not happen)`
+    failures.push(`attempt ${attempt}: ${why}`)
+    if (attempt === 1) await rename(outDir, path.join(runDir, 'out.try1'))
+    else
+      throw new Arm64BootError(
+        `arm64 guest (${kver}) did not finish: ${failures.join('; ')}; see ${runDir}\n--- serial log tail ---\n${a.log.slice(-3000)}`,
+        runDir,
+      )
+  }
+  throw new Error('unreachable')
+}
