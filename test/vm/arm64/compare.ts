@@ -6,9 +6,12 @@ import type { JsonDevice, JsonDocument, JsonGroup, JsonProbe, JsonQuirk } from '
 export interface WitnessReg {
   cells: number[]
   name: string | null
-  address: string
-  size: string
+  /** null for a PCI child (phys.hi/mid/lo) */
+  address: string | null
+  size: string | null
   cpuAddress: string | null
+  /** a PCI child's devfn from phys.hi */
+  devfn?: number
 }
 
 export interface WitnessIrq {
@@ -114,9 +117,12 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
     // of_node: path and compatible, two ways each
     const of = d.ofNode
     led.eq(a, 'of_node path', of?.path ?? null, wd.dtPath, 'realpath of_node')
-    led.eq(a, 'of_node path (uevent)', of?.path ?? null, wd.ofFullname, 'uevent OF_FULLNAME')
     led.eq(a, 'compatible', of?.compatible ?? null, wd.compatible, 'of_node/compatible')
-    led.eq(a, 'compatible (uevent)', of?.compatible ?? null, wd.ueventCompatible, 'uevent OF_COMPATIBLE_n')
+    if (d.bus !== 'pci') {
+      // of_device_uevent: platform and AMBA only (pci_uevent has no OF_ keys)
+      led.eq(a, 'of_node path (uevent)', of?.path ?? null, wd.ofFullname, 'uevent OF_FULLNAME')
+      led.eq(a, 'compatible (uevent)', of?.compatible ?? null, wd.ueventCompatible, 'uevent OF_COMPATIBLE_n')
+    }
 
     // reg, entry by entry
     const wr = wd.reg?.entries ?? null
@@ -128,6 +134,14 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
       led.eq(a, `reg[${i}] bus address`, r?.address ?? null, e.address, 'DT reg')
       led.eq(a, `reg[${i}] size`, r?.size ?? null, e.size, 'DT reg')
       led.eq(a, `reg[${i}] CPU address`, r?.cpuAddress ?? null, e.cpuAddress, 'DT ranges of the ancestors')
+    }
+    // the kernel matched the PCI device to its DT child by devfn (phys.hi bits 15:8)
+    const bdf = /^[0-9a-f]{4}:[0-9a-f]{2}:([0-9a-f]{2})\.([0-7])$/.exec(a)
+    if (d.bus === 'pci' && bdf !== null) {
+      const devfn = (parseInt(bdf[1] ?? '', 16) << 3) | Number(bdf[2])
+      const cell = of?.reg?.[0]?.cells[0]
+      led.eq(a, 'reg[0] devfn', cell === undefined ? null : (cell >> 8) & 0xff, devfn, 'PCI address of the device')
+      led.eq(a, 'reg[0] devfn (witness)', cell === undefined ? null : (cell >> 8) & 0xff, wr?.[0]?.devfn ?? null, 'DT reg phys.hi')
     }
     // of_device_make_bus_id names a platform device after reg[0]'s translated address
     const named = /^([0-9a-f]+)\./.exec(a)
@@ -151,7 +165,12 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
     const v = ok(d.vfio)
     led.eq(a, 'VFIO opened', d.vfio?.state ?? null, 'ok', 'idle noiommu group')
     if (v === null) continue
-    led.eq(a, 'VFIO bus flag', v.flagNames.filter((f) => ['platform', 'amba', 'pci'].includes(f)), [d.bus === 'amba' ? 'amba' : 'platform'], 'bus of the bound driver')
+    led.eq(a, 'VFIO bus flag', v.flagNames.filter((f) => ['platform', 'amba', 'pci'].includes(f)), [d.bus], 'bus of the bound driver')
+    if (d.bus === 'pci') {
+      // BARs, not DT reg entries: only the fixed vfio-pci layout is checked here (the x86 suite does the rest)
+      led.eq(a, 'num_regions, num_irqs', [v.numRegions, v.numIrqs], [9, 5], 'vfio-pci ABI')
+      continue
+    }
     const nReg = wr?.length ?? 0
     led.eq(a, 'num_regions', v.numRegions, d.bus === 'amba' ? Math.min(nReg, 1) : nReg, 'DT reg entries (vfio-amba: adev->res only)')
     led.eq(a, 'num_irqs', v.numIrqs, wi?.length ?? 0, 'DT interrupts entries')

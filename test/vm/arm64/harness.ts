@@ -22,7 +22,8 @@ const MACHINE = ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth=off', '
 
 /**
  * The default device set: QEMU virt's own nodes plus the nested ones of dt/lsvfio-virt.dtsi.
- * bus:name as the guest's sysfs names them; a003e00 carries the virtio-rng backend.
+ * bus:name as the guest's sysfs names them; a003e00 carries the virtio-rng backend; 00:03.0 is an
+ * edu PCI device with a DT node under the host bridge (PCI devices with an of_node).
  */
 export const DEFAULT_BIND = [
   'platform:a000000.virtio_mmio',
@@ -34,12 +35,13 @@ export const DEFAULT_BIND = [
   'platform:a003600.dual',
   'amba:9010000.pl031',
   'amba:9030000.pl061',
+  'pci:0000:00:03.0',
 ] as const
 
 export interface Arm64BootOptions {
   /** busybox sh script, absolute or relative to the repository */
   scenario: string
-  /** bus:name list (platform → vfio-platform, amba → vfio-amba); default DEFAULT_BIND */
+  /** bus:name list (platform → vfio-platform, amba → vfio-amba, pci → vfio-pci); default DEFAULT_BIND */
   bind?: readonly string[]
   /** exported to the scenario on top of OUT, REPO, PATH, HOME, LSVFIO_VM_KVER */
   env?: Record<string, string>
@@ -284,12 +286,13 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
     '-append', cmdline.join(' '),
     // lands on the last virtio-mmio transport, a003e00 (QEMU fills them from the top)
     '-device', 'virtio-rng-device',
+    '-device', 'edu,addr=3.0',
     ...(opts.qemuArgs ?? []),
     // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (recipe §5)
     '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
-    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot',
+    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=1.0',
     '-fsdev', `local,id=out,path=${outDir},security_model=none,multidevs=remap`,
-    '-device', 'virtio-9p-pci,fsdev=out,mount_tag=out',
+    '-device', 'virtio-9p-pci,fsdev=out,mount_tag=out,addr=2.0',
   ]
   await writeFile(path.join(runDir, 'qemu.cmd'), [QEMU, ...args].map(shQuote).join(' ') + '\n')
 

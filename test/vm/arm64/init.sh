@@ -8,7 +8,7 @@
 #   lsvfio.env=PATH       shell file with `export K='v'` lines, sourced before the scenario
 #   lsvfio.out=PATH       host path of the writable output share (also mounted at /out)
 #   lsvfio.repo=PATH      the checkout
-#   lsvfio.bind=BUS:NAME,...  devices given to vfio-platform (bus platform) or vfio-amba (bus amba)
+#   lsvfio.bind=BUS:NAME,...  devices given to vfio-platform (bus platform), vfio-amba (amba) or vfio-pci (pci)
 #   lsvfio.tmo=SECONDS    kill the scenario after this long (rc 137), so a hang still reports
 #
 # Results go to /out: rc (written last: its presence means the run finished), init.log, dmesg.txt.
@@ -89,6 +89,9 @@ mount --bind "/host$REPO" "$REPO" || fatal "bind the checkout $REPO"
 mount --bind /out "$OUTPATH" || fatal "bind /out onto $OUTPATH"
 # koffi looks for its prebuilt in node_modules/@koromix/koffi-linux-arm64: lay the arm64 one over the host's
 [ -d "$REPO/node_modules/@koromix" ] && mount --bind /opt/node/koromix "$REPO/node_modules/@koromix"
+# the host's pci.ids, as the x86 guests (chrooted into the host root) see it: same names live and in --from
+mkdir -p /usr/share
+for d in misc hwdata; do [ -d "/host/usr/share/$d" ] && ln -s "/host/usr/share/$d" "/usr/share/$d"; done
 
 # driver_override + unbind + drivers_probe binds exactly one device
 BOUND='' FAILED=''
@@ -96,7 +99,7 @@ IFS_SAVE=$IFS; IFS=,
 for spec in $BIND; do
     IFS=$IFS_SAVE
     bus=${spec%%:*} name=${spec#*:}
-    case $bus in platform) drv=vfio-platform ;; amba) drv=vfio-amba ;; *) say "ERROR: bad bind spec $spec"; continue ;; esac
+    case $bus in platform) drv=vfio-platform ;; amba) drv=vfio-amba ;; pci) drv=vfio-pci ;; *) say "ERROR: bad bind spec $spec"; continue ;; esac
     d=/sys/bus/$bus/devices/$name
     if [ ! -e "$d" ]; then say "ERROR: no device $bus/$name"; FAILED="$FAILED $spec"; continue; fi
     echo $drv > "$d/driver_override"

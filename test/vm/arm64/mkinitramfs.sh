@@ -45,24 +45,31 @@ MODS=$A/kernel/modules
 [ -d "$MODS" ] || die "no kernel modules in $MODS"
 ORDER=()
 declare -A STATE=()
-visit() {
-    local n=$1 f dep
-    case ${STATE[$n]:-} in 'done') return 0 ;; busy) die "module dependency loop at $n" ;; esac
-    STATE[$n]=busy
+copy_mod() {
+    local n=$1 f
     f=$(find "$MODS/" -name "$n.ko*" | head -1)
     [ -n "$f" ] || die "module $n not in $MODS"
-    for dep in $(modinfo -F depends "$f" | tr , ' '); do visit "$dep"; done
     case $f in
     *.ko.xz) xz -dc "$f" > "$STAGE/lib/modules/$n.ko" ;;
     *.ko.zst) zstd -qdc "$f" > "$STAGE/lib/modules/$n.ko" ;;
     *.ko) cp "$f" "$STAGE/lib/modules/$n.ko" ;;
     *) die "unknown module file type: $f" ;;
     esac
+}
+visit() {
+    local n=$1 dep
+    case ${STATE[$n]:-} in 'done') return 0 ;; busy) die "module dependency loop at $n" ;; esac
+    STATE[$n]=busy
+    for dep in $(modinfo -F depends "$(find "$MODS/" -name "$n.ko*" | head -1)" | tr , ' '); do visit "$dep"; done
+    copy_mod "$n"
     STATE[$n]='done'
     ORDER+=("$n")
 }
 visit 9pnet_virtio
 visit 9p
+# the stock vfio-pci on top of the rebuilt vfio.ko (symbol CRCs match, recipe §7): a PCI device with a DT node
+copy_mod vfio-pci-core
+copy_mod vfio-pci
 for n in vfio vfio-platform-base vfio-platform vfio-amba; do cp "$KMOD/$n.ko" "$STAGE/lib/modules/$n.ko"; done
 {
     for n in "${ORDER[@]}"; do echo "$n.ko"; done
@@ -71,6 +78,8 @@ for n in vfio vfio-platform-base vfio-platform vfio-amba; do cp "$KMOD/$n.ko" "$
     echo "vfio-platform-base.ko"
     echo "vfio-platform.ko reset_required=0"
     echo "vfio-amba.ko"
+    echo "vfio-pci-core.ko"
+    echo "vfio-pci.ko"
 } > "$STAGE/etc/modules.load"
 {
     echo "kernel=$KVER arch=arm64"

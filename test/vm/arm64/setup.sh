@@ -9,7 +9,8 @@
 #   bash test/vm/arm64/setup.sh
 #
 # .vm/arm64/ afterwards:
-#   kernel/      root/ (vmlinuz, config, the 9p/netfs modules of the deb), vmlinuz, modules -> root/.../KVER/kernel, KVER, PACKAGES, .complete
+#   kernel/      root/ (vmlinuz, config, the 9p/netfs/vfio-pci modules of the deb), vmlinuz, modules -> root/.../KVER/kernel,
+#                KVER, PACKAGES, LAYOUT, .complete
 #   kmod/KVER/   vfio.ko vfio-platform-base.ko vfio-platform.ko vfio-amba.ko (debug info stripped), .complete
 #   node/        bin/node (stripped), lib/ (glibc + libstdc++ from the cross toolchain), koromix/koffi-linux-arm64/, VERSION
 #   bin/         busybox (static arm64), semiexit (static arm64)
@@ -23,6 +24,7 @@ A=$VM/arm64
 APTD=$A/apt
 NODE_VERSION=${LSVFIO_ARM64_NODE:-20.20.2}
 KSERIES=6.12   # the recipe's kernel: linux-source-6.12 has drivers/vfio/platform as built here
+KLAYOUT=2      # what is unpacked from the kernel deb; bump to re-unpack
 export DEBIAN_FRONTEND=noninteractive
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $(( ${t:0:-3} )); }
@@ -125,15 +127,17 @@ deb_of() { local p=${1%%[:=]*}; ls "$DEBS/${p}_"*.deb 2>/dev/null | head -1; }
 # ---------------------------------------------------------------- 3. kernel image
 fetch_kernel() {
     local dir=$A/kernel tmp=$A/kernel.tmp img moddir
-    if [ -f "$dir/.complete" ] && [ "$(cat "$dir/PACKAGES")" = "$KPKG=$KV" ]; then
+    if [ -f "$dir/.complete" ] && [ "$(cat "$dir/PACKAGES")" = "$KPKG=$KV" ] && [ "$(cat "$dir/LAYOUT" 2>/dev/null)" = "$KLAYOUT" ]; then
         log "kernel: $KVER up to date"; return 0
     fi
     rm -rf "$tmp" "$DEBS"/linux-image-*; mkdir -p "$tmp/root"
     step "  download $KPKG" download "$KPKG=$KV"
-    # only the image, its config and the 9p/netfs modules the guest loads (45 of 190 MB)
+    # only the image, its config and the modules the guest loads (9p, and the stock vfio-pci that
+    # loads on top of the rebuilt vfio.ko, recipe §7; irqbypass is built in): 45 of 190 MB
     unpack() {
         dpkg-deb --fsys-tarfile "$(deb_of "$KPKG")" | tar -x -C "$tmp/root" --wildcards \
-            './boot/vmlinuz-*' './boot/config-*' '*/kernel/fs/9p/*' '*/kernel/fs/netfs/*' '*/kernel/net/9p/*'
+            './boot/vmlinuz-*' './boot/config-*' '*/kernel/fs/9p/*' '*/kernel/fs/netfs/*' '*/kernel/net/9p/*' \
+            '*/kernel/drivers/vfio/pci/*'
     }
     step "  unpack kernel" unpack
     img=boot/vmlinuz-$KVER
@@ -143,7 +147,7 @@ fetch_kernel() {
     moddir=${moddir%/fs/9p}
     ln -s "${moddir#"$tmp/"}" "$tmp/modules"   # root/lib/modules/KVER/kernel
     ln -s "root/$img" "$tmp/vmlinuz"
-    echo "$KVER" > "$tmp/KVER"; echo "$KPKG=$KV" > "$tmp/PACKAGES"
+    echo "$KVER" > "$tmp/KVER"; echo "$KPKG=$KV" > "$tmp/PACKAGES"; echo "$KLAYOUT" > "$tmp/LAYOUT"
     date -u +%FT%TZ > "$tmp/.complete"
     rm -rf "$dir"; mv "$tmp" "$dir"
     rm -f "$(deb_of "$KPKG")"

@@ -84,11 +84,17 @@ function regOf(node) {
   if (b === null) return null
   const ac = cellCount(up(node), '#address-cells', 2)
   const sc = cellCount(up(node), '#size-cells', 1)
+  // PCI bus binding: phys.hi/mid/lo and a 64-bit size, no plain address (IEEE 1275 PCI binding §2.2.1.1)
+  const pci = strs(prop(up(node), 'device_type'))?.[0] === 'pci'
   const c = u32s(b)
   const names = strs(prop(node, 'reg-names'))
   const entries = []
   for (let i = 0; (i + 1) * (ac + sc) <= c.length; i++) {
     const cells = c.slice(i * (ac + sc), (i + 1) * (ac + sc))
+    if (pci) {
+      entries.push({ cells, name: names?.[i] ?? null, address: null, size: null, cpuAddress: null, devfn: (cells[0] >> 8) & 0xff })
+      continue
+    }
     const address = num(cells.slice(0, ac))
     const cpu = toCpu(node, address)
     entries.push({ cells, name: names?.[i] ?? null, address: hex(address), size: hex(num(cells.slice(ac))), cpuAddress: cpu === null ? null : hex(cpu) })
@@ -154,7 +160,7 @@ const linkBase = (p) => {
   }
 }
 const devices = []
-for (const [bus, drv] of [['platform', 'vfio-platform'], ['amba', 'vfio-amba']]) {
+for (const [bus, drv] of [['platform', 'vfio-platform'], ['amba', 'vfio-amba'], ['pci', 'vfio-pci']]) {
   const dir = `/sys/bus/${bus}/drivers/${drv}`
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
