@@ -58,6 +58,10 @@ describe.each(dirs)('arm64 fixture %s', (dir) => {
     expect(pl031).toContain('VFIO: flags [amba], 1 region, 1 IRQ')
     expect(pl031).toContain('dt: reg 0 0x9010000-0x9010fff [size=4K] <0x0 0x9010000 0x0 0x1000>')
     expect(block(r.stdout, 'gpio-keys')).toContain('VFIO: flags [platform], 0 regions, 0 IRQs')
+    // a PCI device's regions are BARs: its DT reg stays under the node, as raw PCI cells
+    const edu = block(r.stdout, '0000:00:03.0')
+    expect(edu.slice(edu.indexOf('Device tree: /pcie@10000000/edu@3,0 compatible "lsvfio,edu-with-of-node"') + 1)[0]).toBe('reg 0 <0x1800 0x0 0x0 0x0 0x0>')
+    expect(edu).toContain('VFIO: flags [pci], 9 regions, 5 IRQs')
   })
 
   it('-v keeps one dt line per region and IRQ; the tree carries them too', () => {
