@@ -1,6 +1,16 @@
 // The process boundary: the only file that reads argv/env, writes stdout/stderr and sets the exit code.
-import { readFileSync, writeFileSync } from 'node:fs'
-import { EXIT, LsvfioError } from '../errors.js'
+//
+// Output goes through fs.writeSync on fds 1 and 2, not process.stdout: creating those streams loads
+// net and the stream machinery for a pipe (several ms of every start-up), and a synchronous write
+// turns a closed pipe (lsvfio | head -1) into an EPIPE we can end on quietly, at once.
+//
+// SIGINT: run() is synchronous, so a JavaScript handler could only run after it. Node's default
+// action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
+// every fd it held, which is exactly the release a normal close does (vfio-pci resets on release as on
+// close). Nothing is half-written: output and --save files are written only after the run.
+import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { createStyle } from '../render/style.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
@@ -15,41 +25,81 @@ function version(): string {
   }
 }
 
+/** isatty(1) without loading node:tty (and net) when stdout is a pipe or a file. */
+function stdoutIsTty(): boolean {
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return false
+    const tty = createRequire(import.meta.url)('node:tty') as { isatty(fd: number): boolean }
+    return tty.isatty(1)
+  } catch {
+    return false
+  }
+}
+
 function useColor(when: 'auto' | 'always' | 'never'): boolean {
   if (when !== 'auto') return when === 'always'
-  return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb'
+  return process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb' && stdoutIsTty()
+}
+
+/** Thrown when the reader went away: the run ends quietly with its own exit status. */
+class PipeClosed extends Error {}
+
+let pause: Int32Array | null = null
+
+/** Writes all of `text`; waits on a non-blocking fd that is full (EAGAIN) instead of dropping output. */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8')
+  for (let off = 0; off < buf.length; ) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off)
+    } catch (e: unknown) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EPIPE') throw new PipeClosed()
+      if (code !== 'EAGAIN') throw new EnvironmentError(`cannot write the output to fd ${fd}: ${code ?? String(e)}`)
+      pause ??= new Int32Array(new SharedArrayBuffer(4))
+      Atomics.wait(pause, 0, 0, 1)
+    }
+  }
+}
+
+function say(line: string): void {
+  try {
+    writeAll(2, `lsvfio: ${line}\n`)
+  } catch {
+    // stderr is gone too: nothing left to tell
+  }
 }
 
 function main(): number {
   const argv = process.argv.slice(2)
   const v = version()
+  let code: number = EXIT.fatal
   try {
     const parsed = parseArgs(argv, v)
     if (parsed.kind === 'exit') {
-      process.stdout.write(parsed.out)
-      return parsed.code
+      code = parsed.code
+      writeAll(1, parsed.out)
+      return code
     }
     const o = parsed.options
     const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
+    code = r.exitCode
     if (recording !== null && o.save !== null) writeFileSync(o.save, JSON.stringify(recording.doc) + '\n')
-    process.stdout.write(r.stdout)
-    for (const line of r.stderr) process.stderr.write(`lsvfio: ${line}\n`)
-    return r.exitCode
+    writeAll(1, r.stdout)
+    for (const line of r.stderr) say(line)
+    return code
   } catch (e: unknown) {
+    // A closed pipe (lsvfio | head -1) is a normal end, not an error.
+    if (e instanceof PipeClosed) return code
     if (e instanceof LsvfioError) {
-      process.stderr.write(`lsvfio: ${e.message}\n`)
+      say(e.message)
       return e.exitCode
     }
     const msg = e instanceof Error ? e.message : String(e)
-    process.stderr.write(`lsvfio: internal error: ${msg}; please report it with the command line and, if possible, a --save snapshot\n`)
+    say(`internal error: ${msg}; please report it with the command line and, if possible, a --save snapshot`)
     return EXIT.fatal
   }
 }
-
-// A closed pipe (lsvfio | head -1) is a normal end, not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-})
 
 process.exitCode = main()
