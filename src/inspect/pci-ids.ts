@@ -14,7 +14,7 @@ export interface NameDb {
 export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids']
 
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0')
-const CHUNK = 1 << 16
+const CHUNK = 1 << 18
 const NL = 10
 /** A line that starts with one of these ends a vendor's block (the next vendor, or the classes). */
 const BLOCK_ENDS = [...'0123456789abcdefC'].map((c) => Buffer.from('\n' + c, 'latin1'))
@@ -22,34 +22,44 @@ const BLOCK_ENDS = [...'0123456789abcdefC'].map((c) => Buffer.from('\n' + c, 'la
 /** Reads up to buf.length bytes at pos; returns the count. */
 export type ReadAt = (buf: Uint8Array, pos: number) => number
 
+/** A file opened for the duration of one lookup: no fd outlives it. */
+export interface IdsFile {
+  size: number
+  open(): { readAt: ReadAt; close(): void }
+}
+
 export class PciIds implements NameDb {
-  private readonly readAt: ReadAt
+  private readonly file: IdsFile
   private readonly size: number
+  /** the file, while a lookup runs */
+  private reader: ReturnType<IdsFile['open']> | null = null
   private readonly buf = Buffer.allocUnsafe(CHUNK)
   private vendorAt = new Map<number, number>()
   private endAt = new Map<number, number>()
   private names = new Map<string, string | null>()
   private classes: Map<string, string> | null = null
 
-  /** The file's text or bytes (tests), or a reader and the file's size. */
-  constructor(source: string | Uint8Array | ReadAt, size = 0) {
-    if (typeof source === 'function') {
-      this.readAt = source
-      this.size = size
+  /** The file's text or bytes (tests), or a file to open for each lookup. */
+  constructor(source: string | Uint8Array | IdsFile) {
+    if (typeof source !== 'string' && !(source instanceof Uint8Array)) {
+      this.file = source
+      this.size = source.size
       return
     }
     const all = typeof source === 'string' ? Buffer.from(source, 'latin1') : source
-    this.size = all.length
-    this.readAt = (buf, pos) => {
+    const readAt: ReadAt = (buf, pos) => {
       const part = all.subarray(pos, pos + buf.length)
       buf.set(part)
       return part.length
     }
+    this.file = { size: all.length, open: () => ({ readAt, close: () => {} }) }
+    this.size = all.length
   }
 
   private read(pos: number, len: number): Buffer {
     try {
-      return this.buf.subarray(0, Math.max(0, this.readAt(this.buf.subarray(0, Math.min(len, CHUNK)), pos)))
+      this.reader ??= this.file.open()
+      return this.buf.subarray(0, Math.max(0, this.reader.readAt(this.buf.subarray(0, Math.min(len, CHUNK)), pos)))
     } catch {
       return this.buf.subarray(0, 0) // the file went away: names are a nicety
     }
@@ -77,9 +87,23 @@ export class PciIds implements NameDb {
   private cached(key: string, find: () => string | null): string | null {
     const hit = this.names.get(key)
     if (hit !== undefined) return hit
-    const name = find()
-    this.names.set(key, name)
-    return name
+    try {
+      const name = find()
+      this.names.set(key, name)
+      return name
+    } finally {
+      this.release()
+    }
+  }
+
+  private release(): void {
+    const r = this.reader
+    this.reader = null
+    try {
+      r?.close()
+    } catch {
+      // closing is best effort
+    }
   }
 
   /** Where the vendor's line starts, or -1. In the vendor section a line that starts with hex is a vendor. */
@@ -130,6 +154,15 @@ export class PciIds implements NameDb {
 
   private classTable(): Map<string, string> {
     if (this.classes !== null) return this.classes
+    try {
+      this.classes = this.parseClasses()
+    } finally {
+      this.release()
+    }
+    return this.classes
+  }
+
+  private parseClasses(): Map<string, string> {
     const m = new Map<string, string>()
     let cls = ''
     let sub = ''
@@ -153,7 +186,6 @@ export class PciIds implements NameDb {
         m.set(cls + sub + line.slice(2, 4), line.slice(6).trim())
       } else break
     }
-    this.classes = m
     return m
   }
 
@@ -165,20 +197,19 @@ export class PciIds implements NameDb {
   }
 }
 
-/** The first readable pci.ids, or null: names are a nicety and never fail a run. Each read opens and
- * closes the file, so no fd outlives a lookup. */
+/** The first readable pci.ids, or null: names are a nicety and never fail a run. Each lookup opens
+ * and closes the file, so no fd outlives it. */
 export function loadSystemPciIds(paths: readonly string[] = PCI_IDS_PATHS): NameDb | null {
   for (const p of paths) {
     try {
       const size = statSync(p).size
-      return new PciIds((buf, pos) => {
-        const fd = openSync(p, 'r')
-        try {
-          return readSync(fd, buf, 0, buf.length, pos)
-        } finally {
-          closeSync(fd)
-        }
-      }, size)
+      return new PciIds({
+        size,
+        open: () => {
+          const fd = openSync(p, 'r')
+          return { readAt: (buf, pos) => readSync(fd, buf, 0, buf.length, pos), close: () => closeSync(fd) }
+        },
+      })
     } catch {
       // try the next location
     }

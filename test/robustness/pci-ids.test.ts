@@ -86,10 +86,26 @@ describe('PciIds', () => {
 
   it('gives null, never an exception, for an empty or unreadable file', () => {
     expect(new PciIds('').vendor(0x8086)).toBeNull()
-    const broken = new PciIds(() => {
-      throw new Error('EIO')
-    }, 1000)
-    expect([broken.vendor(1), broken.device(1, 2), broken.className(0x020000)]).toEqual([null, null, null])
+    let opened = 0
+    let closed = 0
+    const failing = (on: 'open' | 'read'): PciIds =>
+      new PciIds({
+        size: 1000,
+        open: () => {
+          if (on === 'open') throw new Error('EACCES')
+          opened++
+          return {
+            readAt: () => {
+              throw new Error('EIO')
+            },
+            close: () => void closed++,
+          }
+        },
+      })
+    for (const ids of [failing('open'), failing('read')]) expect([ids.vendor(1), ids.device(1, 2), ids.className(0x020000)]).toEqual([null, null, null])
+    // each lookup that opened the file closed it again
+    expect(opened).toBeGreaterThan(0)
+    expect(closed).toBe(opened)
     expect(loadSystemPciIds(['/nonexistent/pci.ids'])).toBeNull()
   })
 
