@@ -69,9 +69,11 @@ export class RecordingSys implements Sys {
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const key = this.names.key(fd, request, arg)
+    // New fds are named from the argument as given: the seam below may write into the buffer.
+    const given: IoctlArg = arg.kind === 'buf' ? { kind: 'buf', buf: arg.buf.slice() } : arg
     const r = this.inner.ioctl(fd, request, arg)
     this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
-    this.names.after(fd, request, arg, r)
+    this.names.after(fd, request, given, r)
     return r
   }
 

@@ -1,0 +1,41 @@
+// Recording a replay must give a snapshot that replays to the same inventory. Regression: the recorder
+// named the container fd from the SET_CONTAINER buffer after the call, which the seam below (here the
+// replayer, writing back the recorded fd number) had changed, so every container ioctl was filed under
+// the wrong name and replayed as ENODATA.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseArgs } from '../../src/cli/program.js'
+import { run } from '../../src/cli/run.js'
+import type { Host } from '../../src/inspect/host.js'
+import { plainStyle } from '../../src/render/style.js'
+import { validateSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import { Recording, RecordingFs, RecordingSys } from '../../src/snapshot/record.js'
+import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
+
+const FIX = path.resolve(import.meta.dirname, '../fixtures')
+
+function replayHost(doc: SnapshotDoc): Host {
+  return { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names: null }
+}
+
+function runJson(host: Host, argv: string[]): string {
+  const p = parseArgs(['--json', ...argv], 'test')
+  if (p.kind !== 'run') throw new Error('not a run')
+  return run(host, p.options, plainStyle, { version: 'test', argv: [] }).stdout
+}
+
+describe.each(['x86-6.12', 'x86-6.12-noiommu', 'x86-6.12-cdev'])('re-recording the replay of %s', (fixture) => {
+  it('replays to the same JSON as the original snapshot', () => {
+    const file = path.join(FIX, fixture, 'snapshot.json')
+    const doc = validateSnapshot(JSON.parse(readFileSync(file, 'utf8')), file)
+    const argv = fixture.endsWith('-cdev') ? ['--via', 'cdev'] : []
+    const first = replayHost(doc)
+    const rec = new Recording('test', [], new Date(0))
+    const direct = runJson({ fs: new RecordingFs(first.fs, rec), sys: new RecordingSys(first.sys, rec), names: null }, argv)
+    const again = runJson(replayHost(validateSnapshot(JSON.parse(JSON.stringify(rec.doc)), 're-recorded')), argv)
+    expect(again).toBe(direct)
+    // and fds made by one ioctl were named from it (container>group, iommufd>cdev): the part that broke
+    expect(Object.keys(rec.doc.ioctl).filter((k) => k.includes('>')).length).toBeGreaterThan(0)
+  })
+})
