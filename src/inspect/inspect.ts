@@ -2,7 +2,10 @@
 import { ReadOnlySys } from '../kernel/read-only.js'
 import { Vfio } from '../kernel/vfio.js'
 import type { Device, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
+import { diagnose } from './diagnose.js'
+import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
+import { Names, readCredentials } from './proc.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
 import { scan } from './scan.js'
@@ -18,13 +21,21 @@ export interface GatherOptions {
   configBytes?: number
   /** --read-region INDEX[:OFFSET[:LENGTH]] */
   readRegion?: { index: number; offset: bigint; length: number } | null
+  /** false: no diagnostics (holders from /proc, readiness, reset and SR-IOV facts) unless a group answers
+   * EBUSY, whose holder is then looked up. Searching /proc costs tens of ms on a busy host. Default true. */
+  diagnose?: boolean
 }
 
 export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
   const s = scan(host.fs, sel, host.names)
+  const names = new Names(host.fs)
+  const members = s.groups.flatMap((g) => g.members)
+  const cdevs = new Map([...members, ...s.ungrouped].filter((d) => d.cdev !== null).map((d) => [d.cdev ?? '', d.address]))
+  // Before any open: what other processes hold (lsvfio closes all it opens, and leaves itself out anyway).
+  const early = gather.diagnose === false ? null : scanHolders(host.fs, cdevs, names)
   const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys))
   const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
-  const groups: IommuGroup[] = s.groups.map((g) => {
+  const queried: IommuGroup[] = s.groups.map((g) => {
     const shown = g.members.filter((d) => g.selected.has(d.address))
     const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
     const base = { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability }
@@ -41,11 +52,18 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inve
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
     return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: r.status, container: r.container, devices }
   })
+  const busy = queried.some((g) => isBusy(g.status) || g.devices.some((d) => isBusy(d.vfio)))
+  const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
+  const groups = holders === null ? queried : pointAtHolders(queried, holders)
   const inv = { host: s.host, groups, ungrouped: s.ungrouped, failures: 0, opened: gather.open }
-  return { ...inv, failures: countFailures(inv) }
+  const done = { ...inv, failures: countFailures(inv) }
+  if (holders === null) return done
+  const input = { host: s.host, groups: groups.map((g, i) => ({ group: g, members: s.groups[i]?.members ?? g.devices })), ungrouped: s.ungrouped, holders, self: readCredentials(host.fs, names), names }
+  return { ...done, diagnostics: diagnose(host.fs, input) }
 }
 
 const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok
+const isBusy = (p: Probe<unknown> | null): boolean => p !== null && !p.ok && p.error.code === 'EBUSY'
 
 export function countFailures(inv: Pick<Inventory, 'groups'>): number {
   let n = 0

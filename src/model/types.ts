@@ -1,5 +1,6 @@
 // The plain typed model: what lsvfio gathered, independent of how it is shown.
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
+import type { Diagnostics } from './diagnostics.js'
 
 export interface ProbeError {
   /** What was attempted, e.g. "VFIO_DEVICE_GET_REGION_INFO index 5" or "open". */
@@ -47,6 +48,8 @@ export interface Inventory {
   failures: number
   /** Whether lsvfio opened /dev/vfio nodes in this run (false with --no-open). */
   opened: boolean
+  /** Why not viable, who holds what, what opening resets, host readiness; absent when not gathered. */
+  diagnostics?: Diagnostics
 }
 
 export interface HostInfo {
