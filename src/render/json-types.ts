@@ -1,6 +1,7 @@
 // The DTO types of the --json contract (schema/lsvfio.schema.json describes the same shape).
 // Kept apart from the model so the model can change without breaking scripts.
 import type { IommuModel } from '../model/types.js'
+import type { JsonDiagnostics } from './json-diagnose-types.js'
 
 export const SCHEMA_VERSION = 1 as const
 
@@ -223,6 +224,8 @@ export interface JsonDocument {
   host: JsonHost
   groups: JsonGroup[]
   ungrouped: JsonDevice[]
+  /** Why not viable, holders, reset, readiness (additive in schemaVersion 1); null when not gathered. */
+  diagnostics: JsonDiagnostics | null
 }
 
 /** A device's device-tree node: reg entries beside the regions they back, interrupts beside the IRQ indexes. */

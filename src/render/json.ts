@@ -56,6 +56,7 @@ import {
   type JsonU64,
   type JsonVfioDevice,
 } from './json-types.js'
+import { jsonDiagnostics } from './json-diagnose.js'
 
 export * from './json-types.js'
 
@@ -309,6 +310,7 @@ function fullJson(inv: Inventory, meta: { version: string; opened: boolean; argv
     host: host(inv.host),
     groups: inv.groups.map(group),
     ungrouped: inv.ungrouped.map(jsonDevice),
+    diagnostics: inv.diagnostics === undefined ? null : jsonDiagnostics(inv.diagnostics),
   }
 }
 

@@ -1,5 +1,6 @@
 // An IOMMU group: its header line (node, viability) and, from -v on, what the kernel and the
 // container said about it.
+import type { GroupDiagnosis } from '../model/diagnostics.js'
 import type { ContainerInfo, IommuGroup } from '../model/types.js'
 import { capsLines, rangeString } from './text-caps.js'
 import { bracket, devNodeString, errorLines, errorMarker, formatSize, groupName, hex, pageSizes, wrapItems } from './format.js'
@@ -81,8 +82,8 @@ function containerLines(c: ContainerInfo, view: ViewOptions, style: Style): stri
   return lines
 }
 
-/** Group detail lines for verbose ≥ 1 (between the header and the devices). */
-export function groupDetail(g: IommuGroup, view: ViewOptions, style: Style): string[] {
+/** Group detail lines for verbose ≥ 1 (between the header and the devices). With `diag`, the fix comes from the diagnostics. */
+export function groupDetail(g: IommuGroup, view: ViewOptions, style: Style, diag?: GroupDiagnosis): string[] {
   const lines: string[] = []
   const facts: string[] = []
   if (g.domainType !== null) facts.push(`${style.label('Domain:')} ${g.domainType}`)
@@ -93,7 +94,7 @@ export function groupDetail(g: IommuGroup, view: ViewOptions, style: Style): str
   }
   if (facts.length > 0) lines.push(`  ${facts.join('  ')}`)
   if (s !== null && !s.ok) lines.push(...errorLines(s.error, style, '  ', 'group: '))
-  if (!g.viability.viable) lines.push(...viabilityFix(g, style))
+  if (!g.viability.viable && diag === undefined) lines.push(...viabilityFix(g, style))
   const c = g.container
   if (c !== null) {
     if (c.ok) lines.push(...containerLines(c.value, view, style))

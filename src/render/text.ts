@@ -4,7 +4,9 @@ import type { Inventory } from '../model/types.js'
 import { devNodeString, plural } from './format.js'
 import type { Style } from './style.js'
 import { deviceDetail, deviceLine } from './text-device.js'
+import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
+import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
 export const NO_OPEN_NOTE = '--no-open: nothing was opened; device details need opening, which resets vfio-pci devices'
@@ -58,14 +60,17 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblems(inv, style))
+  const diag = inv.diagnostics
+  if (diag !== undefined) lines.push(...blockingFindingLines(diag, style))
   if (view.verbose >= 1) lines.push(...hostSummary(inv, style))
+  if (view.verbose >= 1 && diag !== undefined) lines.push(...readinessLines(inv, diag, view, style))
   const blocks: string[][] = []
   for (const g of inv.groups) {
-    const block = [groupHeader(g, style)]
-    if (view.verbose >= 1) block.push(...groupDetail(g, view, style))
+    const block = [groupHeader(g, style) + holderSuffix(g, diag, style)]
+    if (view.verbose >= 1) block.push(...groupDetail(g, view, style, groupDiagnosis(diag, g.id)), ...groupDiagnosisLines(g, diag, view, style))
     for (const d of g.devices) {
       block.push(deviceLine(d, g, view, style))
-      if (view.verbose >= 1) block.push(...deviceDetail(d, g, view, style))
+      if (view.verbose >= 1) block.push(...deviceDetail(d, g, view, style), ...deviceDiagnosisLines(d, diag, view, style))
     }
     blocks.push(block)
   }

@@ -5,6 +5,7 @@ import type { Style } from './style.js'
 import { capLines } from './text-caps.js'
 import { dtIrqLeaf, dtPathNode, dtRegLeaf } from './text-devicetree.js'
 import { deviceLabel } from './text-device.js'
+import { holderSuffix } from './text-diagnose.js'
 import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
 import { NO_OPEN_NOTE, hostProblems } from './text.js'
@@ -122,7 +123,10 @@ export function renderTree(inv: Inventory, view: ViewOptions, style: Style): str
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblems(inv, style))
-  const roots = inv.groups.map((g) => groupNode(g, view, style))
+  const roots = inv.groups.map((g) => {
+    const n = groupNode(g, view, style)
+    return { ...n, label: n.label + holderSuffix(g, inv.diagnostics, style) }
+  })
   if (inv.ungrouped.length > 0)
     roots.push({
       label: style.warn('no IOMMU group'),

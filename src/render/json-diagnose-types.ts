@@ -1,0 +1,131 @@
+// DTO types of the diagnostics in --json (schema/lsvfio.schema.json, $defs/diagnostics) and of the
+// `lsvfio check --json` document (schema/lsvfio-check.schema.json). Byte counts are u64 hex strings.
+import type { FindingLevel, HeldKind, VerdictKind } from '../model/diagnostics.js'
+
+type U64 = string
+
+export interface JsonMemlock {
+  soft: U64 | null
+  hard: U64 | null
+}
+
+export interface JsonCredentials {
+  pid: number | null
+  uid: number
+  gid: number
+  groups: number[]
+  user: string | null
+  capabilities: { dacOverride: boolean; sysRawio: boolean; ipcLock: boolean }
+  memlock: JsonMemlock | null
+}
+
+export interface JsonHolder {
+  pid: number
+  comm: string | null
+  uid: number | null
+  user: string | null
+  vmName: string | null
+  fds: { fd: number; target: string; kind: HeldKind; group: number | null; device: string | null }[]
+  memlock: JsonMemlock | null
+  vmLck: U64 | null
+  vmPin: U64 | null
+  ipcLock: boolean | null
+}
+
+export interface JsonFinding {
+  id: string
+  level: FindingLevel
+  text: string
+  fix: string[]
+}
+
+export interface JsonReadiness {
+  iommu: { enabled: boolean; instances: string[]; cmdline: string[] }
+  interruptRemapping: { state: 'enabled' | 'disabled' | 'unknown'; evidence: string; allowUnsafeType1: boolean | null; allowUnsafeIommufd: boolean | null }
+  noiommu: { available: boolean; enabled: boolean | null; nodes: string[] }
+  modules: { loaded: string[]; missing: string[] }
+  iommufd: { loaded: boolean; node: boolean }
+  cdev: 'available' | 'unavailable' | 'unknown'
+  findings: JsonFinding[]
+}
+
+export interface JsonNodeAccess {
+  path: string
+  ok: boolean
+  why: string
+  fix: string[]
+}
+
+export interface JsonGroupDiagnosis {
+  id: number
+  holders: number[]
+  blockers: { address: string; driver: string; fix: string[] }[]
+  isolation: { reason: 'multifunction' | 'behind-bridge' | 'no-acs'; text: string; bridge: string | null; devices: string[] } | null
+  access: JsonNodeAccess[] | null
+}
+
+export interface JsonDeviceDiagnosis {
+  address: string
+  group: number | null
+  override: { kind: 'bound-elsewhere' | 'unbound' | 'differs'; text: string; fix: string[] } | null
+  reset: {
+    methods: string[] | null
+    onOpen: string | null
+    hotReset: { possible: boolean | null; bridge: string | null; devices: { address: string; group: number | null; driver: string | null }[] }
+    kernelAgrees: boolean | null
+  } | null
+  sriov: {
+    role: 'pf' | 'vf'
+    totalVfs: number | null
+    numVfs: number | null
+    vfs: string[]
+    pf: string | null
+    pfDriver: string | null
+    vfTokenRequired: boolean
+    text: string
+  } | null
+  numa: { node: number | null; cpus: string | null }
+  holders: number[]
+}
+
+export interface JsonDiagnostics {
+  self: JsonCredentials | null
+  readiness: JsonReadiness
+  holders: { holders: JsonHolder[]; scanned: number; hidden: number }
+  groups: JsonGroupDiagnosis[]
+  devices: JsonDeviceDiagnosis[]
+}
+
+export const CHECK_SCHEMA_VERSION = 1 as const
+
+export interface JsonReason {
+  kind: VerdictKind
+  code: number
+  text: string
+  fix: string[]
+}
+
+export interface JsonVerdict {
+  address: string
+  group: number | null
+  driver: string | null
+  ready: boolean
+  reasons: JsonReason[]
+  warnings: string[]
+  source: 'predicted' | 'kernel'
+}
+
+export interface JsonCheckDocument {
+  schemaVersion: typeof CHECK_SCHEMA_VERSION
+  kind: 'check'
+  tool: { name: 'lsvfio'; version: string }
+  argv: string[] | null
+  opened: boolean
+  exitCode: number
+  outcome: VerdictKind | 'no-match'
+  verdicts: JsonVerdict[]
+  warnings: string[]
+  self: JsonCredentials | null
+  readiness: JsonReadiness | null
+  holders: JsonHolder[]
+}
