@@ -20,4 +20,8 @@ export interface CliOptions {
   from: string | null
   save: string | null
   sysfsRoot: string | null
+  /** `lsvfio check`: verdicts per device instead of the listing (gather.open is its --open). */
+  command?: 'check'
+  /** check -q: print nothing, the exit status says it all */
+  quiet?: boolean
 }

@@ -1,7 +1,8 @@
 // The command line: the only file that imports commander. Parses argv into CliOptions, never exits.
-import { Command, CommanderError, Option } from 'commander'
+import { Argument, Command, CommanderError, Option } from 'commander'
 import { UsageError } from '../errors.js'
 import { ALL, parseGroup, parseId, parseSlot, type Selection } from '../inspect/selection.js'
+import { completionScript, type CompletionSpec } from './completion.js'
 import type { CliOptions, ColorWhen } from './options.js'
 
 export const RESET_WARNING =
@@ -21,6 +22,9 @@ export function buildProgram(version: string): Command {
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} })
     .allowExcessArguments(false)
+    // Options of the listing go before a subcommand; check has its own.
+    .enablePositionalOptions()
+    .action(() => {})
   const opt = (flags: string, desc: string, group: string): Option => new Option(flags, desc).helpGroup(group)
   const modes = 'Basic display modes:'
   const display = 'Display options:'
@@ -44,7 +48,68 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE', other))
   p.addOption(opt('--from <file>', 'replay a snapshot saved with --save instead of this host', other).conflicts('save'))
   p.addOption(opt('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing', other).conflicts('from'))
+  addSubcommands(p)
   return p
+}
+
+export const CHECK_EXIT_HELP = `Exit status of check (the first device that is not ready decides):
+  0 ready           every selected device can be passed through now
+  1 fatal           usage error, no sysfs, unreadable snapshot
+  2 other           --open: the kernel refused for another reason (shown)
+  3 not-bound       not bound to vfio-pci (or another VFIO driver)
+  4 not-viable      a member of its IOMMU group is on a host driver
+  5 busy            its group or device is open in another process
+  6 permission      this user cannot open the group, container or cdev node
+  7 no-iommu        no IOMMU active, or the device is in no IOMMU group
+  8 noiommu-only    only in a no-IOMMU group: no DMA isolation, not for VMs
+  9 unsafe-interrupts  no interrupt remapping and allow_unsafe_interrupts off
+ 10 vf-token        a VF of a PF owned by vfio-pci: needs the PF's vf_token
+ 11 no-match        the selection matched no device to check`
+
+function addSubcommands(p: Command): void {
+  const c = p
+    .command('check')
+    .description(
+      'Is each selected device ready for passthrough? Prints a verdict per device, or the first reason it is not, with the fix; ' +
+        'the exit status names the reason. Opens nothing unless --open: safe in `lsvfio check -s 01:00.0 && start-vm`. ' +
+        'Without a selection: every device bound to (or overridden to) a VFIO driver.',
+    )
+    .argument('[device]', 'the device to check, as with -s')
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .allowExcessArguments(false)
+    .action(() => {})
+  c.option('-s, --slot <sel>', 'devices in [[[[domain]:]bus]:][dev][.fn]')
+  c.option('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]]')
+  c.option('-g, --group <N>', 'the devices of IOMMU group N')
+  c.option('--driver <name>', 'devices bound to this driver')
+  c.option('--json', 'the verdicts as JSON (schema/lsvfio-check.schema.json)')
+  c.option('-q, --quiet', 'print nothing; the exit status is the verdict')
+  c.option('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)')
+  c.addOption(new Option('--via <path>', 'with --open: group, cdev or auto').choices(['auto', 'group', 'cdev']).default('auto'))
+  c.addOption(new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'))
+  c.option('--save <file>', 'record every read of this run to FILE')
+  c.addOption(new Option('--from <file>', 'judge a snapshot saved with --save').conflicts('save'))
+  c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
+  p.command('completion')
+    .description('print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .action(() => {})
+}
+
+/** What the completion scripts offer, read from the program itself so they cannot drift. */
+export function completionSpec(p: Command): CompletionSpec {
+  const opts = (c: Command): CompletionSpec['options'] =>
+    c.options
+      .filter((o) => o.long !== '--version' && o.long !== '--help')
+      .map((o) => ({ long: o.long ?? null, short: o.short ?? null, value: o.required || o.optional, choices: o.argChoices ?? null, help: o.description }))
+  return {
+    name: p.name(),
+    options: opts(p),
+    commands: p.commands.map((c) => ({ name: c.name(), help: c.description().split('. ')[0] ?? '', options: opts(c), args: c.registeredArguments.map((a) => a.argChoices ?? null) })),
+  }
 }
 
 interface Raw {
@@ -70,15 +135,35 @@ interface Raw {
 
 export function parseArgs(argv: readonly string[], version: string): ParseResult {
   const p = buildProgram(version)
+  let ran: Command = p
+  p.hook('preAction', (_root, action) => {
+    ran = action
+  })
+  const named = p.commands.find((c) => c.name() === argv.find((a) => !a.startsWith('-')))
   try {
     p.parse(argv as string[], { from: 'user' })
   } catch (e: unknown) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return { kind: 'exit', code: 0, out: p.helpInformation() + helpAfter() }
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
+        if (named?.name() === 'check') return { kind: 'exit', code: 0, out: named.helpInformation() + '\n' + CHECK_EXIT_HELP + '\n' }
+        if (named !== undefined) return { kind: 'exit', code: 0, out: named.helpInformation() }
+        return { kind: 'exit', code: 0, out: p.helpInformation() + helpAfter() }
+      }
       if (e.code === 'commander.version') return { kind: 'exit', code: 0, out: version + '\n' }
-      throw new UsageError(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') + ' (see lsvfio --help)')
+      const see = named === undefined ? 'lsvfio --help' : `lsvfio ${named.name()} --help`
+      throw new UsageError(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') + ` (see ${see})`)
     }
     throw e
+  }
+  if (ran !== p) {
+    // Where to read the host from and how to colour may come first (lsvfio --from FILE check); the rest belongs to the listing.
+    const given = Object.keys(p.opts()).filter((k) => p.getOptionValueSource(k) === 'cli')
+    const shared = ran.name() === 'check' ? ['from', 'save', 'sysfsRoot', 'color'] : []
+    const wrong = given.filter((k) => !shared.includes(k))
+    if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
+    if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
+    for (const k of given) if (ran.getOptionValueSource(k) !== 'cli') ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
+    return { kind: 'run', options: checkOptions(ran) }
   }
   const o = p.opts<Raw>()
   const slot = o.slot === undefined ? { slot: null, name: null } : parseSlot(o.slot)
@@ -99,7 +184,8 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     kind: 'run',
     options: {
       selection,
-      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion },
+      // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
+      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.verbose >= 1 },
       format: o.json ? 'json' : o.tree ? 'tree' : 'text',
       verbose: o.verbose as 0 | 1 | 2 | 3,
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
@@ -111,6 +197,51 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
       save: o.save ?? null,
       sysfsRoot: o.sysfsRoot ?? null,
     },
+  }
+}
+
+interface RawCheck {
+  slot?: string
+  id?: string
+  group?: string
+  driver?: string
+  json?: boolean
+  quiet?: boolean
+  open?: boolean
+  via: 'auto' | 'group' | 'cdev'
+  color: ColorWhen
+  save?: string
+  from?: string
+  sysfsRoot?: string
+}
+
+function checkOptions(c: Command): CliOptions {
+  const o = c.opts<RawCheck>()
+  const positional = c.processedArgs[0] as string | undefined
+  if (positional !== undefined && o.slot !== undefined) throw new UsageError('check: give the device either as an argument or with -s, not both')
+  const s = positional ?? o.slot
+  const selection: Selection = {
+    ...ALL,
+    ...(s === undefined ? { slot: null, name: null } : parseSlot(s)),
+    id: o.id === undefined ? null : parseId(o.id),
+    group: o.group === undefined ? null : parseGroup(o.group),
+    driver: o.driver ?? null,
+  }
+  return {
+    command: 'check',
+    quiet: o.quiet ?? false,
+    selection,
+    gather: { open: (o.open ?? false) && o.sysfsRoot === undefined, via: o.via, configBytes: 0, readRegion: null, diagnose: true },
+    format: o.json === true ? 'json' : 'text',
+    verbose: 0,
+    numeric: 0,
+    color: o.color,
+    ascii: false,
+    hex: 0,
+    hexdump: false,
+    from: o.from ?? null,
+    save: o.save ?? null,
+    sysfsRoot: o.sysfsRoot ?? null,
   }
 }
 
@@ -144,5 +275,5 @@ function wrap(text: string, width = 78): string {
 }
 
 function helpAfter(): string {
-  return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. See lsvfio(8).\n`
+  return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. lsvfio check has its own\n(lsvfio check --help). See lsvfio(8).\n`
 }

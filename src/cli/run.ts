@@ -8,6 +8,7 @@ import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
+import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
 
 export interface RunResult {
@@ -32,6 +33,7 @@ export function noVfioMessage(inv: Inventory): string | null {
 }
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+  if (o.command === 'check') return runCheck(host, o, style, meta)
   const inv = inspect(host, o.selection, o.gather)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
