@@ -22,11 +22,14 @@ if (source === null) {
   const tag = /\/\/# lsvfio-bundle ([0-9a-f]{16})\n$/.exec(source.slice(-64))?.[1]
   const cacheFile = path.join(dir, 'lsvfio.cache')
   const writeTo = process.env.LSVFIO_WRITE_CODE_CACHE
+  // V8's code cache is only valid for the V8 and CPU that made it: a cache built on an x86 host and read
+  // by an arm64 node (the arm64 guest shares this checkout) crashes it, so the key names both.
+  const key = `${tag} ${process.arch} ${process.version}\n`
   let cachedData
   if (tag !== undefined && writeTo === undefined) {
     try {
       const c = readFileSync(cacheFile)
-      if (c.toString('latin1', 0, 16) === tag) cachedData = c.subarray(16)
+      if (c.toString('latin1', 0, key.length) === key) cachedData = c.subarray(key.length)
     } catch {
       // no cache: V8 compiles as usual
     }
@@ -34,7 +37,7 @@ if (source === null) {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData })
   if (writeTo !== undefined && tag !== undefined) {
     // After the run, so that every function it compiled is in the cache.
-    process.on('exit', () => writeFileSync(writeTo, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()])))
+    process.on('exit', () => writeFileSync(writeTo, Buffer.concat([Buffer.from(key, 'latin1'), script.createCachedData()])))
   }
   const m = { exports: {} }
   script.runInThisContext()(m.exports, require('node:module').createRequire(file), m, file, dir)

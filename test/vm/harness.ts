@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync, readdirSync, accessSync, constants 
 import { mkdir, writeFile, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readOut, runQemu, shQuote } from './qemu.js'
 
 export const KERNELS = ['6.12', '6.1', '7.3'] as const
 export type KernelName = (typeof KERNELS)[number]
@@ -176,40 +177,6 @@ function fullBdf(bdf: string): string {
   return b.length === 7 ? `0000:${b}` : b
 }
 
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`
-}
-
-interface Attempt {
-  status: number | null
-  signal: NodeJS.Signals | null
-  timedOut: boolean
-  ms: number
-  log: string
-}
-
-function runQemu(args: readonly string[], timeoutMs: number): Promise<Attempt> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now()
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const chunks: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => chunks.push(b))
-    child.stderr.on('data', (b: Buffer) => chunks.push(b))
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.on('close', (status, signal) => {
-      clearTimeout(timer)
-      resolve({ status, signal, timedOut, ms: Math.round(performance.now() - t0), log: Buffer.concat(chunks).toString('utf8') })
-    })
-  })
-}
 
 let runCounter = 0
 let pruned = false
@@ -298,7 +265,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   for (let attempt = 1; attempt <= 2; attempt++) {
     await rm(outDir, { recursive: true, force: true })
     await mkdir(outDir, { recursive: true })
-    const a = await runQemu(args, timeoutMs)
+    const a = await runQemu(QEMU, args, timeoutMs)
     await writeFile(path.join(runDir, attempt === 1 ? 'serial.log' : `serial.try${attempt}.log`), a.log)
     const rc = await readRc(outDir)
     // (rc<<1)|1 from isa-debug-exit; the rc file is the authority, the status a cross-check
@@ -336,15 +303,6 @@ async function readRc(outDir: string): Promise<number | null> {
   }
 }
 
-/** Reads an output file of a boot as text (throws with the file list if absent). */
-export async function readOut(outDir: string, name: string): Promise<string> {
-  try {
-    return await readFile(path.join(outDir, name), 'utf8')
-  } catch {
-    const have = existsSync(outDir) ? readdirSync(outDir).join(' ') : '(no outDir)'
-    throw new Error(`${name} missing in ${outDir} (have: ${have})`)
-  }
-}
 
 /** Deletes run directories older than maxAgeMs (they are kept for diagnostics). */
 export async function pruneRuns(maxAgeMs = 24 * 3600_000): Promise<void> {
@@ -362,3 +320,5 @@ export function qemuVersion(): string {
   const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' })
   return (r.stdout ?? '').split('\n')[0] ?? ''
 }
+
+export { readOut } from './qemu.js'

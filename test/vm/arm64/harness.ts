@@ -10,6 +10,7 @@ import { accessSync, constants as fsc, existsSync, readdirSync, readFileSync, rm
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readOut, runQemu, shQuote } from '../qemu.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const REPO = path.resolve(HERE, '../../..')
@@ -160,40 +161,6 @@ export function ensureDtb(memoryMb: number): Promise<{ path: string; ms: number 
   return cached('virt', 'dtb', inputs, (out) => run('bash', [script, out, frag, '--', ...m]))
 }
 
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`
-}
-
-interface Attempt {
-  status: number | null
-  signal: NodeJS.Signals | null
-  timedOut: boolean
-  ms: number
-  log: string
-}
-
-function runQemu(args: readonly string[], timeoutMs: number): Promise<Attempt> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now()
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const chunks: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => chunks.push(b))
-    child.stderr.on('data', (b: Buffer) => chunks.push(b))
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.on('close', (status, signal) => {
-      clearTimeout(timer)
-      resolve({ status, signal, timedOut, ms: Math.round(performance.now() - t0), log: Buffer.concat(chunks).toString('utf8') })
-    })
-  })
-}
 
 async function readRc(outDir: string): Promise<number | null> {
   try {
@@ -204,15 +171,6 @@ async function readRc(outDir: string): Promise<number | null> {
   }
 }
 
-/** Reads an output file of a boot as text (throws with the file list if absent). */
-export async function readOut(outDir: string, name: string): Promise<string> {
-  try {
-    return await readFile(path.join(outDir, name), 'utf8')
-  } catch {
-    const have = existsSync(outDir) ? readdirSync(outDir).join(' ') : '(no outDir)'
-    throw new Error(`${name} missing in ${outDir} (have: ${have})`)
-  }
-}
 
 async function pruneRuns(maxAgeMs = 24 * 3600_000): Promise<void> {
   const dir = path.join(ARM64_DIR, 'runs')
@@ -300,7 +258,7 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
   for (let attempt = 1; attempt <= 2; attempt++) {
     await rm(outDir, { recursive: true, force: true })
     await mkdir(outDir, { recursive: true })
-    const a = await runQemu(args, timeoutMs)
+    const a = await runQemu(QEMU, args, timeoutMs)
     await writeFile(path.join(runDir, attempt === 1 ? 'serial.log' : `serial.try${attempt}.log`), a.log)
     const rc = await readRc(outDir)
     // the rc file is the authority; semihosting's exit status must agree with it
@@ -322,3 +280,5 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
   }
   throw new Error('unreachable')
 }
+
+export { readOut } from '../qemu.js'
