@@ -7,7 +7,7 @@ import { NodeFs } from '../inspect/node-fs.js'
 import { loadSystemPciIds } from '../inspect/pci-ids.js'
 import { FfiSys } from '../kernel/ffi-sys.js'
 import type { Sys } from '../kernel/sys.js'
-import { validateSnapshot, type SnapshotDoc } from '../snapshot/format.js'
+import { parseSnapshot, type SnapshotDoc } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
 import type { CliOptions } from './options.js'
@@ -34,13 +34,7 @@ export function loadSnapshot(file: string): SnapshotDoc {
     const code = (e as { code?: string }).code ?? 'EIO'
     throw new EnvironmentError(`cannot read snapshot ${file}: ${code}; give the path of a file saved with lsvfio --save`)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (e: unknown) {
-    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (invalid JSON: ${(e as Error).message}); capture one with: lsvfio --save FILE`)
-  }
-  return validateSnapshot(parsed, file)
+  return parseSnapshot(text, file)
 }
 
 export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {

@@ -1,5 +1,6 @@
 // The file-system seam: sysfs, /dev and /proc are read only through this interface, so tests can point
 // it at a temp tree and --save/--from can record and replay it.
+import { EnvironmentError } from '../errors.js'
 
 export interface NodeStat {
   mode: number
@@ -10,13 +11,14 @@ export interface NodeStat {
   kind: 'char' | 'block' | 'dir' | 'file' | 'link' | 'other'
 }
 
-/** A failure other than "absent": EACCES, EIO … Absent paths are null, not errors. */
-export class FsError extends Error {
+/** A failure other than "absent": EACCES, EIO … Absent paths are null, not errors. Readers that can
+ * go on catch it; one that reaches the top means the host cannot be inspected (exit 1, one line). */
+export class FsError extends EnvironmentError {
   constructor(
     readonly code: string,
     readonly path: string,
   ) {
-    super(`${path}: ${code}`)
+    super(`cannot read ${path}: ${code}`)
   }
 }
 

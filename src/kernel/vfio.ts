@@ -45,6 +45,9 @@ export interface DeviceInfo {
 
 // A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies).
 const MAX_ARGSZ = 1 << 20
+// More region or IRQ indexes than this is nonsense too (vfio-pci has 9 + a few device-specific
+// regions): without a bound, a lying reply of 0xffffffff regions meant 4 billion queries.
+export const MAX_INDEXES = 1024
 const EPROTO = 71
 
 export function fail(op: string, errno: number, path: string): { ok: false; error: ProbeError } {
@@ -122,6 +125,7 @@ export class Vfio {
     const p = this.twoPass(fd, U.VFIO_DEVICE_GET_INFO, 'VFIO_DEVICE_GET_INFO', path, (n) => encodeDeviceInfo(Math.max(n, 24)))
     if (!p.ok) return p
     const d = decodeDeviceInfo(p.value)
+    if (d.numRegions > MAX_INDEXES || d.numIrqs > MAX_INDEXES) return bad('VFIO_DEVICE_GET_INFO', path, `${d.numRegions} regions, ${d.numIrqs} IRQs`)
     const hasCaps = (d.flags & U.VFIO_DEVICE_FLAGS_CAPS) !== 0 && d.capOffset !== 0
     return ok({
       flags: d.flags,

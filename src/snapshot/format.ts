@@ -42,6 +42,17 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
+/** A snapshot file's text to a checked document; any defect is one EnvironmentError naming the file. */
+export function parseSnapshot(text: string, file: string): SnapshotDoc {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (e: unknown) {
+    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (invalid JSON: ${(e as Error).message}); capture one with: lsvfio --save FILE`)
+  }
+  return validateSnapshot(parsed, file)
+}
+
 /** Checks the shape of a parsed snapshot: a corrupt file gets one clear message, never a crash later. */
 export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
   const bad = (why: string): never => {
