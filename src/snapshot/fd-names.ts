@@ -4,6 +4,13 @@ import * as U from '../kernel/abi/vfio-uapi.js'
 import type { IoctlArg } from '../kernel/sys.js'
 import { argKey } from './format.js'
 
+/** The argument as given, for naming after the call: a copy of the buffers that carry an fd number
+ * (the seam may write into them); the others are not read after the call and are not copied. */
+export function namingArg(request: number, arg: IoctlArg): IoctlArg {
+  const carriesFd = request === U.VFIO_GROUP_SET_CONTAINER || request === U.VFIO_DEVICE_BIND_IOMMUFD
+  return carriesFd && arg.kind === 'buf' ? { kind: 'buf', buf: arg.buf.slice() } : arg
+}
+
 export class FdNames {
   private names = new Map<number, string>()
 

@@ -2,7 +2,7 @@
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
-import { FdNames } from './fd-names.js'
+import { FdNames, namingArg } from './fd-names.js'
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, toHex, type SnapshotDoc } from './format.js'
 
 export class Recording {
@@ -70,7 +70,7 @@ export class RecordingSys implements Sys {
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const key = this.names.key(fd, request, arg)
     // New fds are named from the argument as given: the seam below may write into the buffer.
-    const given: IoctlArg = arg.kind === 'buf' ? { kind: 'buf', buf: arg.buf.slice() } : arg
+    const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
     this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
     this.names.after(fd, request, given, r)

@@ -3,7 +3,7 @@
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
-import { FdNames } from './fd-names.js'
+import { FdNames, namingArg } from './fd-names.js'
 import { fromHex, type SnapshotDoc } from './format.js'
 
 const ENODATA = 61
@@ -72,7 +72,7 @@ export class ReplaySys implements Sys {
     const e = this.doc.ioctl[this.names.key(fd, request, arg)]
     if (e === undefined) return -ENODATA
     // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.
-    const given: IoctlArg = arg.kind === 'buf' ? { kind: 'buf', buf: arg.buf.slice() } : arg
+    const given = namingArg(request, arg)
     if (arg.kind === 'buf' && e.out !== undefined) {
       const out = fromHex(e.out, `ioctl reply ${request}`)
       arg.buf.set(out.subarray(0, arg.buf.length))
