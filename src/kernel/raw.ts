@@ -15,9 +15,20 @@ function structFields(name: string, base = 0, prefix = ''): RawField[] {
     .map(([label, f]) => ({ offset: base + f.offset, size: f.size, label: prefix + label }))
 }
 
+// The fixed fields of each struct, labelled once: every reply of a run is labelled, thousands per host.
+const FIXED = new Map<string, readonly RawField[]>()
+function fixedFields(struct: string): readonly RawField[] {
+  let f = FIXED.get(struct)
+  if (f === undefined) {
+    f = structFields(struct)
+    FIXED.set(struct, f)
+  }
+  return f
+}
+
 /** Fields of the fixed struct (cut to what the kernel returned), then each capability in the chain. */
 export function rawReply(op: string, struct: string, bytes: Uint8Array, chain?: { ns: Ns; capOffset: number; argsz: number }): RawReply {
-  const fields = structFields(struct).filter((f) => f.offset + f.size <= bytes.length)
+  const fields = fixedFields(struct).filter((f) => f.offset + f.size <= bytes.length)
   let fault: string | undefined
   if (chain !== undefined && chain.capOffset !== 0) {
     const hops = capHeaders(bytes, chain.capOffset, chain.argsz, chain.ns)
