@@ -65,12 +65,19 @@ let runstatExe: string | null | undefined
 const runstat = (): string | null => (runstatExe === undefined ? (runstatExe = native('runstat')) : runstatExe)
 
 /** Runs argv once; stdout is read through a pipe (as `lsvfio | less` would) and counted, not kept. */
-export function runOnce(argv: readonly string[], opts: { okStatus?: readonly number[]; env?: NodeJS.ProcessEnv } = {}): Sample {
+export interface RunOptions {
+  okStatus?: readonly number[]
+  env?: NodeJS.ProcessEnv
+  /** 'null': stdout to /dev/null, so a huge output costs lsvfio's writes only, not this process's reads */
+  stdout?: 'pipe' | 'null'
+}
+
+export function runOnce(argv: readonly string[], opts: RunOptions = {}): Sample {
   const out = path.join(tmp(), 'runstat.txt')
   const rs = runstat()
   const cmd = rs !== null ? [rs, out, ...argv] : [...argv]
   const t0 = process.hrtime.bigint()
-  const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { cwd: REPO, maxBuffer: 1 << 30, env: opts.env ?? process.env })
+  const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { cwd: REPO, maxBuffer: 1 << 30, env: opts.env ?? process.env, stdio: ['ignore', opts.stdout === 'null' ? 'ignore' : 'pipe', 'pipe'] })
   let wallMs = Number(process.hrtime.bigint() - t0) / 1e6
   if (r.error) throw r.error
   const ok = opts.okStatus ?? [0, 2]
@@ -83,11 +90,11 @@ export function runOnce(argv: readonly string[], opts: { okStatus?: readonly num
     cpuMs = ((f[1] ?? NaN) + (f[2] ?? NaN)) / 1000
     maxRssKb = f[3] ?? NaN
   }
-  return { wallMs, cpuMs, maxRssKb, status: r.status, stdoutBytes: r.stdout.length }
+  return { wallMs, cpuMs, maxRssKb, status: r.status, stdoutBytes: r.stdout?.length ?? 0 }
 }
 
 /** Interleaves the commands `runs` times after one warm-up round (page cache, not JIT: each is a new process). */
-export function interleave<K extends string>(cmds: Record<K, readonly string[]>, runs: number, opts: { okStatus?: readonly number[] } = {}): Record<K, Sample[]> {
+export function interleave<K extends string>(cmds: Record<K, readonly string[]>, runs: number, opts: RunOptions = {}): Record<K, Sample[]> {
   const keys = Object.keys(cmds) as K[]
   const out = Object.fromEntries(keys.map((k) => [k, [] as Sample[]])) as Record<K, Sample[]>
   for (const k of keys) runOnce(cmds[k], opts)
