@@ -20,7 +20,7 @@ export function phases(file: string): string {
     laps.push([name, now - t])
     t = now
   }
-  const text = readFileSync(file, 'utf8')
+  const text = readFileSync(file).toString('utf8') // as cli/compose.ts reads it
   lap('read')
   const parsed: unknown = JSON.parse(text)
   lap('JSON.parse')

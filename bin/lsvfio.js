@@ -3,14 +3,16 @@
 // made for this very bundle; without a bundle, the ES modules of dist/cli/main.js. CommonJS on purpose
 // (bin/package.json): an ES module entry costs the ESM loader's start-up on every run.
 'use strict'
-const { readFileSync, writeFileSync } = require('node:fs')
+const { readFileSync, statSync, writeFileSync } = require('node:fs')
 const path = require('node:path')
 
 const dir = path.join(__dirname, '..', 'dist', 'cli')
 const file = path.join(dir, 'lsvfio.cjs')
 let source = null
 try {
-  source = readFileSync(file, 'utf8')
+  // A bundle older than tsc's output is stale (tsc was run alone): the modules are the truth then.
+  const main = statSync(path.join(dir, 'main.js'), { throwIfNoEntry: false })
+  if (main === undefined || statSync(file).mtimeMs >= main.mtimeMs) source = readFileSync(file, 'utf8')
 } catch {
   // not bundled: run the modules tsc wrote
 }
