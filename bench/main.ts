@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ioctlLayer } from './ioctl.js'
+import { phases } from './phases.js'
 import { REPO } from './measure.js'
 import { type Row, table } from './report.js'
 import { scale } from './scale.js'
@@ -15,6 +16,12 @@ const quick = args.includes('--quick')
 const onlyArg = args.find((a) => a.startsWith('--only'))
 const only = onlyArg === undefined ? null : (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1])?.split(',')
 const want = (s: string): boolean => only === null || only?.includes(s) === true
+
+// bench/scale.ts runs this file again as `--phases FILE` for the breakdown, in a fresh process.
+if (args[0] === '--phases') {
+  console.log(phases(args[1] ?? ''))
+  process.exit(0)
+}
 
 if (!existsSync(path.join(REPO, 'dist/cli/main.js'))) {
   console.error('bench: no build; run npm run build (npm run bench does)')

@@ -1,11 +1,11 @@
 // Scale: whole lsvfio runs over generated SR-IOV hosts of 1,024 / 4,096 / 8,192 functions (snapshots
 // made by the real recorder, bench/gen-snapshot.ts), text and JSON. Goals: 4,096 in ≤ 1 s; 8,192 ≤ 2.1×
 // 4,096 (linear growth). Peak RSS of the 4,096 runs.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { generateSnapshot } from './gen-snapshot.js'
-import { phases } from './phases.js'
 import { interleave, NODE, rss, type Sample, wall } from './measure.js'
 import { mib, ms, type Row } from './report.js'
 
@@ -31,7 +31,8 @@ export function scale(runs: number, sizes: readonly number[] = SIZES): Row[] {
     // stdout goes to /dev/null: 80 MB of JSON through a pipe would time this process's reading too.
     const r = interleave(cmds, runs, { okStatus: [0], stdout: 'null' })
     const f4 = files.get(4096)
-    const where = f4 === undefined ? '' : `; in-process, 4,096: ${phases(f4)}`
+    // In a fresh process (this one's heap is full of generated hosts): the same bench bundle, --phases.
+    const where = f4 === undefined ? '' : `; in one process, 4,096: ${spawnSync(NODE, [process.argv[1] ?? '', '--phases', f4], { encoding: 'utf8' }).stdout.trim()}`
     const rows: Row[] = []
     for (const mode of ['text', 'json'] as const) {
       const at = (n: number): Sample[] => r[`${mode} ${n}`] ?? []
