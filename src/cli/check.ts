@@ -9,7 +9,7 @@ import type { CliOptions } from './options.js'
 import type { RunResult } from './run.js'
 
 export function runCheck(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
-  const inv = inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true })
+  const inv = inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false })
   const report = checkDevices(host.fs, inv, o.selection, host.names)
   let stdout = ''
   if (o.format === 'json') stdout = `${JSON.stringify(toCheckJson(report, inv.diagnostics, meta), null, 2)}\n`

@@ -185,7 +185,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     options: {
       selection,
       // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
-      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.verbose >= 1 },
+      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.verbose >= 1, raw: o.hexdump === true || o.hex > 0 || readRegion !== null },
       format: o.json ? 'json' : o.tree ? 'tree' : 'text',
       verbose: o.verbose as 0 | 1 | 2 | 3,
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,

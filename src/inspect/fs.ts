@@ -25,8 +25,9 @@ export class FsError extends EnvironmentError {
 export interface FsReader {
   /** File contents as text, or null when the file does not exist. */
   readText(path: string): string | null
-  /** Raw bytes (device-tree properties, config space), or null when absent. */
-  readBytes(path: string): Uint8Array | null
+  /** Raw bytes (device-tree properties, config space), or null when absent; at most `max` bytes from
+   * the start when given (config space: only the part that is compared). */
+  readBytes(path: string, max?: number): Uint8Array | null
   /** Target of a symlink, or null when absent or not a link. */
   readLink(path: string): string | null
   /** Directory entries sorted by name, or null when absent. */

@@ -24,16 +24,18 @@ export interface GatherOptions {
   /** false: no diagnostics (holders from /proc, readiness, reset and SR-IOV facts) unless a group answers
    * EBUSY, whose holder is then looked up. Searching /proc costs tens of ms on a busy host. Default true. */
   diagnose?: boolean
+  /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
+  raw?: boolean
 }
 
 export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
-  const s = scan(host.fs, sel, host.names)
+  const s = scan(host.fs, sel, host.names, gather.configBytes ?? 256)
   const names = new Names(host.fs)
   const members = s.groups.flatMap((g) => g.members)
   const cdevs = new Map([...members, ...s.ungrouped].filter((d) => d.cdev !== null).map((d) => [d.cdev ?? '', d.address]))
   // Before any open: what other processes hold (lsvfio closes all it opens, and leaves itself out anyway).
   const early = gather.diagnose === false ? null : scanHolders(host.fs, cdevs, names)
-  const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys))
+  const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys), gather.raw ?? true)
   const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
   const queried: IommuGroup[] = s.groups.map((g) => {
     const shown = g.members.filter((d) => g.selected.has(d.address))

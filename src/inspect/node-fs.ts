@@ -1,6 +1,6 @@
 // The real file-system reader, rooted: tests and benchmarks point it at a generated tree
 // (--sysfs-root), production at "/".
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs'
 import { FsError, type FsReader, type NodeStat } from './fs.js'
 
 function code(e: unknown): string {
@@ -12,6 +12,19 @@ function code(e: unknown): string {
 function absent(e: unknown): boolean {
   const c = code(e)
   return c === 'ENOENT' || c === 'ENOTDIR'
+}
+
+// The first `max` bytes: a sysfs config file is 4 KiB, of which a listing compares 256.
+function readHead(path: string, max: number): Uint8Array {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(max)
+    let n = 0
+    for (let r = 1; n < max && r > 0; n += r) r = readSync(fd, buf, n, max - n, n)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 export class NodeFs implements FsReader {
@@ -26,9 +39,9 @@ export class NodeFs implements FsReader {
     return b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')
   }
 
-  readBytes(path: string): Uint8Array | null {
+  readBytes(path: string, max?: number): Uint8Array | null {
     try {
-      return readFileSync(this.p(path))
+      return max === undefined ? readFileSync(this.p(path)) : readHead(this.p(path), max)
     } catch (e: unknown) {
       if (absent(e)) return null
       throw new FsError(code(e), path)

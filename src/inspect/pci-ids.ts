@@ -36,6 +36,8 @@ export class PciIds implements NameDb {
   private readonly buf = Buffer.allocUnsafe(CHUNK)
   private vendorAt = new Map<number, number>()
   private endAt = new Map<number, number>()
+  /** a vendor's block of device lines, read once: the next lookup of its devices searches memory */
+  private blocks = new Map<number, Buffer>()
   private names = new Map<string, string | null>()
   private classes: Map<string, string> | null = null
 
@@ -144,12 +146,31 @@ export class PciIds implements NameDb {
     return this.cached(hex(v, 4) + hex(d, 4), () => {
       const at = this.vendorLine(v)
       if (at < 0) return null
-      const from = at + this.lineAt(at).length
-      const end = this.blockEnd(v, from)
+      const block = this.block(v, at)
       // "<tab>device  device_name"
-      const hit = this.find(Buffer.from(`\n\t${hex(d, 4)}  `, 'latin1'), from, end)
-      return hit >= end ? null : this.lineAt(hit + 1).slice(7).trim()
+      const hit = block.indexOf(`\n\t${hex(d, 4)}  `, 0, 'latin1')
+      if (hit < 0) return null
+      const eol = block.indexOf(NL, hit + 1)
+      return block.toString('latin1', hit + 1, eol < 0 ? block.length : eol).slice(7).trim()
     })
+  }
+
+  private block(v: number, at: number): Buffer {
+    const known = this.blocks.get(v)
+    if (known !== undefined) return known
+    const from = at + this.lineAt(at).length
+    const end = this.blockEnd(v, from)
+    const out = Buffer.allocUnsafe(end - from)
+    let n = 0
+    while (n < out.length) {
+      const b = this.read(from + n, out.length - n)
+      if (b.length === 0) break
+      out.set(b, n)
+      n += b.length
+    }
+    const block = out.subarray(0, n)
+    this.blocks.set(v, block)
+    return block
   }
 
   private classTable(): Map<string, string> {

@@ -51,7 +51,8 @@ function viability(members: readonly Device[]): Viability {
   return { viable: blockers.length === 0, blockers }
 }
 
-export function scan(fs: FsReader, sel: Selection, names: NameDb | null): Scan {
+/** configBytes: how much of each VFIO device's sysfs config to read (0: none). */
+export function scan(fs: FsReader, sel: Selection, names: NameDb | null, configBytes = 256): Scan {
   const host = scanHost(fs)
   const ids = (fs.list(GROUPS) ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
   const groups: ScannedGroup[] = []
@@ -63,7 +64,7 @@ export function scan(fs: FsReader, sel: Selection, names: NameDb | null): Scan {
     for (const name of fs.list(dir + '/devices') ?? []) {
       const devPath = resolveLink(fs, `${dir}/devices/${name}`)
       if (devPath === null) continue
-      members.push(readDevice(fs, name, devPath, names))
+      members.push(readDevice(fs, name, devPath, names, configBytes))
       grouped.add(name)
     }
     const selected = new Set(members.filter((d) => matches(sel, d, id)).map((d) => d.address))
@@ -80,11 +81,11 @@ export function scan(fs: FsReader, sel: Selection, names: NameDb | null): Scan {
       selected,
     })
   }
-  return { host, groups, ungrouped: sel.group === null ? ungroupedVfio(fs, grouped, sel, names) : [] }
+  return { host, groups, ungrouped: sel.group === null ? ungroupedVfio(fs, grouped, sel, names, configBytes) : [] }
 }
 
 /** VFIO-bound PCI devices with no IOMMU group: shown so that a broken set-up is visible. */
-function ungroupedVfio(fs: FsReader, grouped: Set<string>, sel: Selection, names: NameDb | null): Device[] {
+function ungroupedVfio(fs: FsReader, grouped: Set<string>, sel: Selection, names: NameDb | null, configBytes: number): Device[] {
   const out: Device[] = []
   for (const name of fs.list('/sys/bus/pci/devices') ?? []) {
     if (grouped.has(name)) continue
@@ -92,7 +93,7 @@ function ungroupedVfio(fs: FsReader, grouped: Set<string>, sel: Selection, names
     const drv = devPath === null ? null : fs.readLink(devPath + '/driver')
     // Only VFIO-bound devices matter here; skip the rest before reading all their files.
     if (devPath === null || drv === null || !isVfioDriver(drv.slice(drv.lastIndexOf('/') + 1))) continue
-    const d = readDevice(fs, name, devPath, names)
+    const d = readDevice(fs, name, devPath, names, configBytes)
     if (d.vfioDriver && matches(sel, d, null)) out.push(d)
   }
   return out

@@ -87,7 +87,7 @@ function cdevOf(fs: FsReader, p: string): string | null {
 }
 
 /** Reads everything sysfs says about the device at devPath (an absolute /sys/devices/... path). */
-export function readDevice(fs: FsReader, address: string, devPath: string, names: NameDb | null): Device {
+export function readDevice(fs: FsReader, address: string, devPath: string, names: NameDb | null, configBytes = 256): Device {
   const bus = baseName(fs, devPath + '/subsystem') ?? 'unknown'
   const pci = bus === 'pci' ? pciIdentity(fs, devPath, names) : null
   const driver = baseName(fs, devPath + '/driver')
@@ -110,8 +110,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     numaNode: numa === null || numa.trim() === '' ? null : Number(numa.trim()),
     ofNode: ofNode(fs, devPath),
     cdev: cdevOf(fs, devPath),
-    // Only for VFIO devices: it is what the virtualized view is compared with.
-    sysfsConfig: pci !== null && driver !== null && isVfioDriver(driver) ? fs.readBytes(devPath + '/config') : null,
+    // Only for VFIO devices, and only as much as the CONFIG region read it is compared with.
+    sysfsConfig: configBytes > 0 && pci !== null && driver !== null && isVfioDriver(driver) ? fs.readBytes(devPath + '/config', configBytes) : null,
     vfio: null,
   }
 }

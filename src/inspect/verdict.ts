@@ -56,7 +56,7 @@ function candidates(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb 
     for (const name of list(fs, '/sys/bus/pci/devices') ?? []) {
       const dir = `/sys/bus/pci/devices/${name}`
       if (known.has(name) || !matches(byAddress, { address: name, pci: null, driver: null }, null) || readLink(fs, `${dir}/iommu_group`) !== null) continue
-      const d = attempt(() => readDevice(fs, name, dir, names))
+      const d = attempt(() => readDevice(fs, name, dir, names, 0))
       if (d.ok && matches(sel, d.v, null)) out.push({ device: d.v, group: null })
     }
   }

@@ -63,7 +63,16 @@ function ok<T>(value: T): { ok: true; value: T } {
 }
 
 export class Vfio {
-  constructor(private readonly sys: Sys) {}
+  /** keepRaw false: replies are decoded but not kept as labelled bytes (only --hexdump and the JSON
+   * byte modes show them; kept for 150,000 replies of a big host they were most of the heap). */
+  constructor(
+    private readonly sys: Sys,
+    private readonly keepRaw = true,
+  ) {}
+
+  private raw(make: () => RawReply): RawReply | undefined {
+    return this.keepRaw ? make() : undefined
+  }
 
   open(path: string): Probe<number> {
     const fd = this.sys.open(path, 'rw')
@@ -93,7 +102,7 @@ export class Vfio {
       flags,
       viable: (flags & U.VFIO_GROUP_FLAGS_VIABLE) !== 0,
       containerSet: (flags & U.VFIO_GROUP_FLAGS_CONTAINER_SET) !== 0,
-      raw: rawReply('VFIO_GROUP_GET_STATUS', 'vfio_group_status', buf),
+      raw: this.raw(() => rawReply('VFIO_GROUP_GET_STATUS', 'vfio_group_status', buf)),
     })
   }
 
@@ -121,7 +130,7 @@ export class Vfio {
     return bad(op, path, 'argsz grew on the second call')
   }
 
-  deviceInfo(fd: number, path: string): Probe<DeviceInfo & { raw: RawReply }> {
+  deviceInfo(fd: number, path: string): Probe<DeviceInfo & { raw: RawReply | undefined }> {
     const p = this.twoPass(fd, U.VFIO_DEVICE_GET_INFO, 'VFIO_DEVICE_GET_INFO', path, (n) => encodeDeviceInfo(Math.max(n, 24)))
     if (!p.ok) return p
     const d = decodeDeviceInfo(p.value)
@@ -133,7 +142,7 @@ export class Vfio {
       numRegions: d.numRegions,
       numIrqs: d.numIrqs,
       caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'device') : [],
-      raw: rawReply('VFIO_DEVICE_GET_INFO', 'vfio_device_info', p.value, hasCaps ? { ns: 'device', capOffset: d.capOffset, argsz: d.argsz } : undefined),
+      raw: this.raw(() => rawReply('VFIO_DEVICE_GET_INFO', 'vfio_device_info', p.value, hasCaps ? { ns: 'device', capOffset: d.capOffset, argsz: d.argsz } : undefined)),
     })
   }
 
@@ -152,7 +161,7 @@ export class Vfio {
       offset: d.offset,
       caps: hasCaps ? walkCaps(p.value, d.capOffset, d.argsz, 'region') : [],
       absent: d.size === 0n && d.flags === 0,
-      raw: rawReply(op, 'vfio_region_info', p.value, hasCaps ? { ns: 'region', capOffset: d.capOffset, argsz: d.argsz } : undefined),
+      raw: this.raw(() => rawReply(op, 'vfio_region_info', p.value, hasCaps ? { ns: 'region', capOffset: d.capOffset, argsz: d.argsz } : undefined)),
     })
   }
 
@@ -163,7 +172,7 @@ export class Vfio {
     if (r < 0) return fail(op, -r, path)
     const d = decodeIrqInfo(buf)
     if (d.index !== index) return bad(op, path, `reply names index ${d.index}`)
-    return ok({ index, flags: d.flags, flagNames: irqFlagNames(d.flags), count: d.count, raw: rawReply(op, 'vfio_irq_info', buf) })
+    return ok({ index, flags: d.flags, flagNames: irqFlagNames(d.flags), count: d.count, raw: this.raw(() => rawReply(op, 'vfio_irq_info', buf)) })
   }
 
   /** ENOSPC is part of the protocol: the header still carries the count needed. */
@@ -185,7 +194,7 @@ export class Vfio {
       flags: d.flags,
       flagNames: hotResetFlagNames(d.flags),
       devices: d.devices.map((e) => ({ groupOrDevid: e.groupOrDevid, address: bdfOf(e.segment, e.bus, e.devfn) })),
-      raw: rawHotReset(op, buf),
+      raw: this.raw(() => rawHotReset(op, buf)),
     })
   }
 
@@ -220,7 +229,7 @@ export class Vfio {
       else if (c.kind === 'dma-avail') dmaAvail = c.avail
       else if (c.kind === 'migration') migration = { flags: c.flags, pgsizeBitmap: c.pgsizeBitmap, maxDirtyBitmapSize: c.maxDirtyBitmapSize }
     }
-    const raw = rawReply('VFIO_IOMMU_GET_INFO', 'vfio_iommu_type1_info', p.value, hasCaps ? { ns: 'iommu', capOffset: d.capOffset, argsz: d.argsz } : undefined)
+    const raw = this.raw(() => rawReply('VFIO_IOMMU_GET_INFO', 'vfio_iommu_type1_info', p.value, hasCaps ? { ns: 'iommu', capOffset: d.capOffset, argsz: d.argsz } : undefined))
     return ok({ flags: d.flags, flagNames: iommuInfoFlagNames(d.flags), pageSizes: d.iovaPgsizes, iovaRanges, dmaAvail, migration, caps, raw })
   }
 

@@ -105,7 +105,7 @@ export interface GroupStatus {
   flags: number
   viable: boolean
   containerSet: boolean
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export type IommuModel = 'type1v2' | 'type1' | 'noiommu'
@@ -128,7 +128,7 @@ export interface IommuInfo {
   dmaAvail: number | null
   migration: { flags: number; pgsizeBitmap: bigint; maxDirtyBitmapSize: bigint } | null
   caps: readonly InfoCap[]
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export interface HostResource {
@@ -242,7 +242,7 @@ export interface VfioDeviceView {
   /** --read-region: the bytes asked for; absent when not asked. */
   regionDump?: Probe<RegionDump>
   /** VFIO_DEVICE_GET_INFO reply. */
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export interface ConfigSpace {
@@ -292,7 +292,7 @@ export interface Region {
   caps: readonly InfoCap[]
   /** size 0 and flags 0: absent BAR, upper half of a 64-bit BAR. */
   absent: boolean
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export interface IrqEntry {
@@ -306,14 +306,14 @@ export interface Irq {
   flags: number
   flagNames: readonly string[]
   count: number
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export interface HotResetInfo {
   flags: number
   flagNames: readonly string[]
   devices: readonly { groupOrDevid: number; address: string }[]
-  raw?: RawReply
+  raw?: RawReply | undefined
 }
 
 export interface FeatureProbe {

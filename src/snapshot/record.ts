@@ -33,8 +33,12 @@ export class RecordingFs implements FsReader {
   readText(path: string): string | null {
     return this.wrap('text', path, () => this.inner.readText(path), (v) => v)
   }
-  readBytes(path: string): Uint8Array | null {
-    return this.wrap('bytes', path, () => this.inner.readBytes(path), (v) => (v === null ? null : toHex(v)))
+  readBytes(path: string, max?: number): Uint8Array | null {
+    const before = this.rec.doc.fs[`bytes ${path}`]
+    const v = this.wrap('bytes', path, () => this.inner.readBytes(path, max), (v) => (v === null ? null : toHex(v)))
+    // A shorter read of the same file (a head) must not replace a longer one already recorded.
+    if (before !== undefined && 'v' in before && before.v !== null && v !== null && before.v.length > v.length * 2) this.rec.doc.fs[`bytes ${path}`] = before
+    return v
   }
   readLink(path: string): string | null {
     return this.wrap('link', path, () => this.inner.readLink(path), (v) => v)

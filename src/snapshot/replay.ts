@@ -34,9 +34,11 @@ export class ReplayFs implements FsReader {
   readText(path: string): string | null {
     return this.get('text', path)
   }
-  readBytes(path: string): Uint8Array | null {
+  readBytes(path: string, max?: number): Uint8Array | null {
     const v = this.get('bytes', path)
-    return v === null ? null : fromHex(v, `bytes of ${path}`)
+    if (v === null) return null
+    const b = fromHex(v, `bytes of ${path}`)
+    return max === undefined || b.length <= max ? b : b.subarray(0, max)
   }
   readLink(path: string): string | null {
     return this.get('link', path)

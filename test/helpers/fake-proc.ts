@@ -107,9 +107,9 @@ export class DenyFs implements FsReader {
     this.check(p)
     return this.inner.readText(p)
   }
-  readBytes(p: string): Uint8Array | null {
+  readBytes(p: string, max?: number): Uint8Array | null {
     this.check(p)
-    return this.inner.readBytes(p)
+    return this.inner.readBytes(p, max)
   }
   readLink(p: string): string | null {
     this.check(p)
@@ -134,8 +134,8 @@ export class NodesFs implements FsReader {
   readText(p: string): string | null {
     return this.inner.readText(p)
   }
-  readBytes(p: string): Uint8Array | null {
-    return this.inner.readBytes(p)
+  readBytes(p: string, max?: number): Uint8Array | null {
+    return this.inner.readBytes(p, max)
   }
   readLink(p: string): string | null {
     return this.inner.readLink(p)

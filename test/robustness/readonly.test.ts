@@ -92,7 +92,7 @@ describe('read-only at the kernel seam, every mode × every fixture', () => {
       const p = parseArgs(mode[0] === 'check' ? [...mode, ...via] : [...via, ...mode], 'test')
       if (p.kind !== 'run') throw new Error(`${mode.join(' ')}: not a run`)
       const spy = new Spy(new ReplaySys(doc))
-      const guard = new ReadOnlySys(spy)
+      const guard = new ReadOnlySys(spy, true)
       run({ fs: new ReplayFs(doc), sys: guard, names: null }, p.options, plainStyle, { version: 'test', argv: mode })
       const bad = spy.log.map(notReadOnly).filter((w) => w !== null)
       expect(bad, `${dir} ${mode.join(' ')}`).toEqual([])
