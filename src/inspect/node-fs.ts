@@ -1,6 +1,6 @@
 // The real file-system reader, rooted: tests and benchmarks point it at a generated tree
 // (--sysfs-root), production at "/".
-import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs'
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs'
 import { FsError, type FsReader, type NodeStat } from './fs.js'
 
 function code(e: unknown): string {
@@ -14,14 +14,30 @@ function absent(e: unknown): boolean {
   return c === 'ENOENT' || c === 'ENOTDIR'
 }
 
-// The first `max` bytes: a sysfs config file is 4 KiB, of which a listing compares 256.
-function readHead(path: string, max: number): Uint8Array {
-  const fd = openSync(path, 'r')
+// One scratch buffer for every read: readFileSync cost an fstat and a fresh buffer per file, and a
+// listing reads ~12 small files per device.
+let scratch = Buffer.allocUnsafe(1 << 16)
+
+/** Reads up to `max` bytes from the start into the scratch buffer; returns the count. sysfs hands an
+ * attribute out whole in one read, so a short read there is the end; elsewhere (/proc's seq files may
+ * return less than asked) it reads until 0. */
+function readInto(real: string, path: string, max: number): number {
+  const fd = openSync(real, 'r')
   try {
-    const buf = Buffer.allocUnsafe(max)
+    const whole = path.startsWith('/sys/')
     let n = 0
-    for (let r = 1; n < max && r > 0; n += r) r = readSync(fd, buf, n, max - n, n)
-    return buf.subarray(0, n)
+    while (n < max) {
+      if (n === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2)
+        scratch.copy(bigger, 0, 0, n)
+        scratch = bigger
+      }
+      const r = readSync(fd, scratch, n, Math.min(scratch.length, max) - n, null)
+      if (r === 0) break
+      n += r
+      if (whole && n < scratch.length) break
+    }
+    return n
   } finally {
     closeSync(fd)
   }
@@ -35,13 +51,19 @@ export class NodeFs implements FsReader {
   }
 
   readText(path: string): string | null {
-    const b = this.readBytes(path)
-    return b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')
+    try {
+      const n = readInto(this.p(path), path, Infinity) // first: it may replace the scratch buffer
+      return scratch.toString('utf8', 0, n)
+    } catch (e: unknown) {
+      if (absent(e)) return null
+      throw new FsError(code(e), path)
+    }
   }
 
   readBytes(path: string, max?: number): Uint8Array | null {
     try {
-      return max === undefined ? readFileSync(this.p(path)) : readHead(this.p(path), max)
+      const n = readInto(this.p(path), path, max ?? Infinity)
+      return Buffer.from(scratch.subarray(0, n)) // a copy: the scratch buffer is reused
     } catch (e: unknown) {
       if (absent(e)) return null
       throw new FsError(code(e), path)
