@@ -10,6 +10,7 @@ import * as U from '../src/kernel/abi/vfio-uapi.js'
 import type { IoctlArg, Sys } from '../src/kernel/sys.js'
 import { plainStyle } from '../src/render/style.js'
 import type { SnapshotDoc } from '../src/snapshot/format.js'
+import { compactSnapshot } from '../src/snapshot/compact.js'
 import { Recording, RecordingFs, RecordingSys } from '../src/snapshot/record.js'
 import { ReplaySys } from '../src/snapshot/replay.js'
 import { type GenDevice, generateTree, loadTemplate, TEMPLATE_BDF, TEMPLATE_GROUP, VF_ID, withDeviceId } from './gen-tree.js'
@@ -83,7 +84,7 @@ export function generateSnapshot(count: number, file: string): { bytes: number; 
     const r = run(host, parsed.options, plainStyle, { version: 'bench', argv: ['--json'] })
     const failed = r.inventory.groups.flatMap((g) => g.devices).filter((d) => d.vfio !== null && !d.vfio.ok)
     if (failed.length > 0) throw new Error(`generated host: ${failed.length} VFIO devices failed, e.g. ${failed[0]?.address}`)
-    const text = JSON.stringify(rec.doc) + '\n'
+    const text = compactSnapshot(rec.doc)
     writeFileSync(file, text)
     return { bytes: text.length, groups: r.inventory.groups.length }
   } finally {

@@ -8,7 +8,7 @@ import { loadSystemPciIds } from '../src/inspect/pci-ids.js'
 import { jsonText, toJson } from '../src/render/json.js'
 import { plainStyle } from '../src/render/style.js'
 import { renderText } from '../src/render/text.js'
-import { validateSnapshot } from '../src/snapshot/format.js'
+import { checkSnapshot } from '../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../src/snapshot/replay.js'
 import { ms } from './report.js'
 
@@ -24,7 +24,7 @@ export function phases(file: string): string {
   lap('read')
   const parsed: unknown = JSON.parse(text)
   lap('JSON.parse')
-  const doc = validateSnapshot(parsed, file)
+  const doc = checkSnapshot(parsed, file)
   lap('validate')
   const p = parseArgs(['--from', file], 'bench')
   if (p.kind !== 'run') throw new Error('not a run')

@@ -7,7 +7,8 @@ import { NodeFs } from '../inspect/node-fs.js'
 import { loadSystemPciIds } from '../inspect/pci-ids.js'
 import { FfiSys } from '../kernel/ffi-sys.js'
 import type { Sys } from '../kernel/sys.js'
-import { parseSnapshot, type SnapshotDoc } from '../snapshot/format.js'
+import type { CompactDoc } from '../snapshot/compact.js'
+import { readSnapshot, type SnapshotDoc } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
 import type { CliOptions } from './options.js'
@@ -26,7 +27,7 @@ const NO_KERNEL: Sys = {
   pread: () => -9,
 }
 
-export function loadSnapshot(file: string): SnapshotDoc {
+export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   let text: string
   try {
     // bytes, then decode: Node 20's direct utf8 read took twice as long on a 64 MB snapshot
@@ -35,7 +36,7 @@ export function loadSnapshot(file: string): SnapshotDoc {
     const code = (e as { code?: string }).code ?? 'EIO'
     throw new EnvironmentError(`cannot read snapshot ${file}: ${code}; give the path of a file saved with lsvfio --save`)
   }
-  return parseSnapshot(text, file)
+  return readSnapshot(text, file)
 }
 
 export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {

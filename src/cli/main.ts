@@ -12,6 +12,7 @@ import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { createStyle } from '../render/style.js'
+import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
@@ -85,7 +86,7 @@ function main(): number {
     const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, JSON.stringify(recording.doc) + '\n')
+    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
     writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     return code

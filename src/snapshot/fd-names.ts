@@ -32,19 +32,25 @@ export class FdNames {
   }
 
   key(fd: number, request: number, arg: IoctlArg): string {
+    const [name, rest] = this.keyParts(fd, request, arg)
+    return `${name} ${rest}`
+  }
+
+  /** The key as [fd name, "request argument"]: the compact snapshot files replies under the fd name. */
+  keyParts(fd: number, request: number, arg: IoctlArg): [string, string] {
     // BIND_IOMMUFD carries the iommufd's number at offset 8: key it by name, keep the other bytes.
     const ifd = request === U.VFIO_DEVICE_BIND_IOMMUFD ? this.fdAt(arg, 8) : null
     if (ifd !== null && arg.kind === 'buf') {
       const rest = arg.buf.slice()
       rest.fill(0, 8, 12)
-      return `${this.nameOf(fd)} ${request} iommufd ${this.nameOf(ifd)} ${argKey({ kind: 'buf', buf: rest })}`
+      return [this.nameOf(fd), `${request} iommufd ${this.nameOf(ifd)} ${argKey({ kind: 'buf', buf: rest })}`]
     }
     // SET_CONTAINER passes a pointer to the container's fd number: key it by that fd's name instead.
     if (request === U.VFIO_GROUP_SET_CONTAINER && arg.kind === 'buf' && arg.buf.length >= 4) {
       const cfd = new DataView(arg.buf.buffer, arg.buf.byteOffset, 4).getInt32(0, true)
-      return `${this.nameOf(fd)} ${request} fd ${this.nameOf(cfd)}`
+      return [this.nameOf(fd), `${request} fd ${this.nameOf(cfd)}`]
     }
-    return `${this.nameOf(fd)} ${request} ${argKey(arg)}`
+    return [this.nameOf(fd), `${request} ${argKey(arg)}`]
   }
 
   /** Called after every ioctl with its result, to name the fds it created or changed. */

@@ -1,9 +1,12 @@
 // The snapshot file: every file-system read and every raw ioctl request and reply of one run.
 // Keyed, not sequential, so a replay may ask the same questions in another order or fewer of them.
 import { EnvironmentError } from '../errors.js'
+import { checkCompact, COMPACT_VERSION, type CompactDoc, expandSnapshot } from './compact.js'
 
 export const SNAPSHOT_FORMAT = 'lsvfio-snapshot'
-export const SNAPSHOT_VERSION = 1
+/** Version 1 is the flat form below, as held in memory and as early files were written; --save writes
+ * version 2 (compact.ts), which expands to it. */
+export const FLAT_VERSION = 1
 
 /** Result of one FsReader call. `e` is an error code (EACCES …); absent paths are `null` values. */
 export type FsEntry = { v: string | null } | { e: string }
@@ -44,15 +47,27 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
-/** A snapshot file's text to a checked document; any defect is one EnvironmentError naming the file. */
-export function parseSnapshot(text: string, file: string): SnapshotDoc {
-  let parsed: unknown
+function parseJson(text: string, file: string): unknown {
   try {
-    parsed = JSON.parse(text)
+    return JSON.parse(text)
   } catch (e: unknown) {
     throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (invalid JSON: ${(e as Error).message}); capture one with: lsvfio --save FILE`)
   }
-  return validateSnapshot(parsed, file)
+}
+
+/** A snapshot file's text to a checked flat document; any defect is one EnvironmentError naming the file. */
+export function parseSnapshot(text: string, file: string): SnapshotDoc {
+  return validateSnapshot(parseJson(text, file), file)
+}
+
+/** For replay (--from): a version 2 file stays compact, checked but not expanded. */
+export function readSnapshot(text: string, file: string): SnapshotDoc | CompactDoc {
+  return checkSnapshot(parseJson(text, file), file)
+}
+
+export function checkSnapshot(x: unknown, file: string): SnapshotDoc | CompactDoc {
+  if (isRecord(x) && x.format === SNAPSHOT_FORMAT && x.version === COMPACT_VERSION) return checkCompact(x, file)
+  return validateSnapshot(x, file)
 }
 
 /** Checks the shape of a parsed snapshot: a corrupt file gets one clear message, never a crash later. */
@@ -62,7 +77,8 @@ export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
   }
   if (!isRecord(x)) return bad('not a JSON object')
   if (x.format !== SNAPSHOT_FORMAT) return bad(`format is ${JSON.stringify(x.format)}, expected "${SNAPSHOT_FORMAT}"`)
-  if (x.version !== SNAPSHOT_VERSION) return bad(`version ${JSON.stringify(x.version)}; this lsvfio reads version ${SNAPSHOT_VERSION}`)
+  if (x.version === COMPACT_VERSION) return expandSnapshot(x, file)
+  if (x.version !== FLAT_VERSION) return bad(`version ${JSON.stringify(x.version)}; this lsvfio reads versions ${FLAT_VERSION} and ${COMPACT_VERSION}`)
   for (const k of ['fs', 'open', 'ioctl', 'pread'] as const) if (!isRecord(x[k])) bad(`"${k}" is missing or not an object`)
   // for-in, not Object.entries: a snapshot of thousands of devices has hundreds of thousands of entries.
   const fs = x.fs as Record<string, unknown>
@@ -84,7 +100,7 @@ export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
   }
   return {
     format: SNAPSHOT_FORMAT,
-    version: SNAPSHOT_VERSION,
+    version: FLAT_VERSION,
     tool: typeof x.tool === 'string' ? x.tool : 'unknown',
     created: typeof x.created === 'string' ? x.created : '',
     argv: Array.isArray(x.argv) ? x.argv.map(String) : [],

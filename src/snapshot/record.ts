@@ -3,13 +3,13 @@ import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
 import { FdNames, namingArg } from './fd-names.js'
-import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, toHex, type SnapshotDoc } from './format.js'
+import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './format.js'
 
 export class Recording {
   readonly doc: SnapshotDoc
 
   constructor(tool: string, argv: string[], now: Date) {
-    this.doc = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, tool, created: now.toISOString(), argv, fs: {}, open: {}, ioctl: {}, pread: {} }
+    this.doc = { format: SNAPSHOT_FORMAT, version: FLAT_VERSION, tool, created: now.toISOString(), argv, fs: {}, open: {}, ioctl: {}, pread: {} }
   }
 }
 

@@ -3,16 +3,57 @@
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
+import { type CompactDoc, compactRest, deref } from './compact.js'
 import { FdNames, namingArg } from './fd-names.js'
-import { fromHex, type SnapshotDoc } from './format.js'
+import { type FsEntry, fromHex, type IoctlEntry, type SnapshotDoc } from './format.js'
 
 const ENODATA = 61
 
+/** The recorded answers, from a flat (version 1) or a compact (version 2) document. */
+interface Answers {
+  fs(op: string, path: string): FsEntry | undefined
+  open(key: string): number | undefined
+  ioctl(name: string, rest: string): IoctlEntry | undefined
+  pread(name: string, rest: string): string | number | undefined
+}
+
+function answers(doc: SnapshotDoc | CompactDoc): Answers {
+  if (!('blobIndex' in doc)) {
+    return {
+      fs: (op, path) => doc.fs[`${op} ${path}`],
+      open: (key) => doc.open[key],
+      ioctl: (name, rest) => doc.ioctl[`${name} ${rest}`],
+      pread: (name, rest) => doc.pread[`${name} ${rest}`],
+    }
+  }
+  return {
+    fs: (op, path) => {
+      const slash = path.lastIndexOf('/') + 1
+      const v = doc.fs[path.slice(0, slash)]?.[`${op} ${path.slice(slash)}`]
+      if (v === undefined || v === null) return v === null ? { v: null } : undefined
+      return typeof v === 'string' ? { v: op === 'bytes' ? deref(doc, v) : v } : v
+    },
+    open: (key) => doc.open[key],
+    ioctl: (name, rest) => {
+      const v = doc.ioctl[name]?.[compactRest(doc, rest)]
+      return v === undefined ? undefined : typeof v === 'number' ? { r: v } : { r: v[0], out: deref(doc, v[1]) }
+    },
+    pread: (name, rest) => {
+      const v = doc.pread[name]?.[rest]
+      return typeof v === 'string' ? deref(doc, v) : v
+    },
+  }
+}
+
 export class ReplayFs implements FsReader {
-  constructor(private readonly doc: SnapshotDoc) {}
+  private readonly a: Answers
+
+  constructor(doc: SnapshotDoc | CompactDoc) {
+    this.a = answers(doc)
+  }
 
   private get(op: string, path: string): string | null {
-    const e = this.doc.fs[`${op} ${path}`]
+    const e = this.a.fs(op, path)
     if (e === undefined) throw new FsError('ENODATA', path)
     if ('e' in e) throw new FsError(e.e, path)
     return e.v
@@ -54,11 +95,14 @@ export class ReplayFs implements FsReader {
 export class ReplaySys implements Sys {
   private names = new FdNames()
   private next = 1000
+  private readonly a: Answers
 
-  constructor(private readonly doc: SnapshotDoc) {}
+  constructor(doc: SnapshotDoc | CompactDoc) {
+    this.a = answers(doc)
+  }
 
   open(path: string, mode: 'r' | 'rw'): number {
-    const r = this.doc.open[`${path} ${mode}`]
+    const r = this.a.open(`${path} ${mode}`)
     if (r === undefined) return -ENODATA
     if (r < 0) return r
     const fd = this.next++
@@ -71,7 +115,7 @@ export class ReplaySys implements Sys {
   }
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
-    const e = this.doc.ioctl[this.names.key(fd, request, arg)]
+    const e = this.a.ioctl(...this.names.keyParts(fd, request, arg))
     if (e === undefined) return -ENODATA
     // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.
     const given = namingArg(request, arg)
@@ -87,7 +131,7 @@ export class ReplaySys implements Sys {
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {
-    const e = this.doc.pread[`${this.names.nameOf(fd)} ${pos} ${buf.length}`]
+    const e = this.a.pread(this.names.nameOf(fd), `${pos} ${buf.length}`)
     if (e === undefined) return -ENODATA
     if (typeof e === 'number') return e
     const b = fromHex(e, 'pread reply')

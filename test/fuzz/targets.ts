@@ -21,7 +21,8 @@ import type { Sys } from '../../src/kernel/sys.js'
 import { Vfio } from '../../src/kernel/vfio.js'
 import { hexdump } from '../../src/render/hexdump.js'
 import { createStyle } from '../../src/render/style.js'
-import { parseSnapshot, validateSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import { compactSnapshot, type CompactDoc } from '../../src/snapshot/compact.js'
+import { checkSnapshot, parseSnapshot, readSnapshot, validateSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 import { FuzzSys, Rng } from './fuzz-sys.js'
 
@@ -72,6 +73,16 @@ export function fixtureText(file: string): string {
   if (t === undefined) {
     t = readFileSync(path.join(FIX, file), 'utf8')
     texts.set(file, t)
+  }
+  return t
+}
+const compacts = new Map<string, string>()
+/** The fixture as --save writes it now (version 2). */
+function compactText(file: string): string {
+  let t = compacts.get(file)
+  if (t === undefined) {
+    t = compactSnapshot(parseSnapshot(fixtureText(file), file))
+    compacts.set(file, t)
   }
   return t
 }
@@ -165,7 +176,7 @@ function vfioCalls(v: Vfio, rng: Rng): void {
 /** The modes a whole run is fuzzed in: every renderer and byte dump. */
 export const MODES: readonly string[][] = [[], ['-vvv'], ['-t', '-vv'], ['--json', '-xxxx', '--hexdump'], ['-xxxx', '-vv'], ['--hexdump'], ['--read-region', 'CONFIG:0:64', '-g', '1'], ['-nn', '-vv', '--no-open']]
 
-function runOnce(doc: SnapshotDoc, sys: Sys, argv: string[], colourful: boolean): void {
+function runOnce(doc: SnapshotDoc | CompactDoc, sys: Sys, argv: string[], colourful: boolean): void {
   const p = parseArgs(argv, 'fuzz')
   if (p.kind !== 'run') return
   const o = { ...p.options, color: colourful ? ('always' as const) : ('never' as const) }
@@ -232,17 +243,17 @@ export const TARGETS: readonly Target[] = [
       }),
   ),
   target(
-    'snapshot loader: corrupted and truncated real snapshots, then replayed',
+    'snapshot loader: corrupted and truncated real snapshots (flat and compact), then replayed',
     5_000,
     () =>
-      fc.property(fc.constantFrom(...FIXTURES), fc.array(fc.tuple(fc.nat(), fc.nat(40), fc.string({ maxLength: 8 })), { minLength: 1, maxLength: 6 }), fc.constantFrom(...MODES), (fx, edits, mode) => {
-        let text = fixtureText(fx.file)
+      fc.property(fc.constantFrom(...FIXTURES), fc.array(fc.tuple(fc.nat(), fc.nat(40), fc.string({ maxLength: 8 })), { minLength: 1, maxLength: 6 }), fc.constantFrom(...MODES), fc.boolean(), (fx, edits, mode, compact) => {
+        let text = compact ? compactText(fx.file) : fixtureText(fx.file)
         for (const [at, del, ins] of edits) {
           const i = at % (text.length + 1)
           text = text.slice(0, i) + ins + text.slice(i + del)
         }
         typed(() => {
-          const doc = parseSnapshot(text, 'fuzzed.json')
+          const doc = readSnapshot(text, 'fuzzed.json')
           runOnce(doc, new ReplaySys(doc), [...fx.argv, ...mode], false)
         })
       }),
@@ -262,8 +273,25 @@ export const TARGETS: readonly Target[] = [
             ioctl: fc.dictionary(fc.string(), fc.oneof(fc.record({ r: fc.integer(), out: fc.stringMatching(/^[0-9a-f]{0,40}$/) }), fc.jsonValue())),
             pread: fc.dictionary(fc.string(), fc.oneof(fc.stringMatching(/^[0-9a-f]{0,40}$/), fc.integer(), fc.jsonValue())),
           }),
+          // version 2 (compact): nested entries and "@N" blob references, in range or not
+          fc.record({
+            format: fc.constant('lsvfio-snapshot'),
+            version: fc.constant(2),
+            blobs: fc.oneof(fc.array(fc.stringMatching(/^[0-9a-f]{0,40}$/), { maxLength: 4 }), fc.jsonValue()),
+            fs: fc.dictionary(fc.string(), fc.oneof(fc.dictionary(fc.oneof(fc.string(), fc.constant('bytes x')), fc.oneof(fc.string(), fc.constant('@1'), fc.constant(null), fc.record({ e: fc.string() }), fc.jsonValue())), fc.jsonValue())),
+            open: fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.jsonValue())),
+            ioctl: fc.dictionary(fc.string(), fc.oneof(fc.dictionary(fc.oneof(fc.string(), fc.constant('15212 buf @3')), fc.oneof(fc.integer(), fc.tuple(fc.integer(), fc.oneof(fc.string(), fc.constant('@0'), fc.constant('@9'))), fc.jsonValue())), fc.jsonValue())),
+            pread: fc.dictionary(fc.string(), fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.constant('@2'), fc.string(), fc.jsonValue())), fc.jsonValue())),
+          }),
         ),
-        (x) => typed(() => validateSnapshot(x, 'fuzzed.json')),
+        (x) => {
+          typed(() => validateSnapshot(x, 'fuzzed.json'))
+          typed(() => {
+            const doc = checkSnapshot(x, 'fuzzed.json')
+            // a checked document must replay without surprises: ask it what a run asks
+            runOnce(doc, new ReplaySys(doc), ['--json'], false)
+          })
+        },
       ),
   ),
   target(

@@ -95,7 +95,7 @@ describe('bad input: one clear line, exit 1, no stack trace', () => {
     ['--from an empty file', () => ['--from', write('empty.json', '')], /not a usable lsvfio snapshot \(invalid JSON/],
     ['--from a truncated snapshot', () => ['--from', write('cut.json', snapshot(() => {}).slice(0, 5000))], /not a usable lsvfio snapshot \(invalid JSON/],
     ['--from another JSON file', () => ['--from', path.join(REPO, 'package.json')], /format is undefined/],
-    ['--from a newer snapshot version', () => ['--from', write('v9.json', snapshot((d) => (d.version = 9)))], /version 9; this lsvfio reads version 1/],
+    ['--from a newer snapshot version', () => ['--from', write('v9.json', snapshot((d) => (d.version = 9)))], /version 9; this lsvfio reads versions 1 and 2/],
     ['--from a snapshot with a huge fd', () => ['--from', write('huge.json', snapshot((d) => ((d.open as Record<string, unknown>)['/dev/vfio/vfio rw'] = 1e300)))], /open entry .* is not an integer/],
     ['--from a snapshot with a corrupt sysfs record', () => ['--from', write('stat.json', snapshot((d) => ((d.fs as Record<string, unknown>)['stat /sys/module/vfio'] = { v: '{' })))], /cannot read \/sys\/module\/vfio: EPROTO/],
     ['--from with --save', () => ['--from', FIX, '--save', path.join(tmp, 's.json')], /cannot be used with/],

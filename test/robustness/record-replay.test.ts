@@ -9,7 +9,8 @@ import { parseArgs } from '../../src/cli/program.js'
 import { run } from '../../src/cli/run.js'
 import type { Host } from '../../src/inspect/host.js'
 import { plainStyle } from '../../src/render/style.js'
-import { validateSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import { compactSnapshot } from '../../src/snapshot/compact.js'
+import { parseSnapshot, validateSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../../src/snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 
@@ -37,5 +38,34 @@ describe.each(['x86-6.12', 'x86-6.12-noiommu', 'x86-6.12-cdev'])('re-recording t
     expect(again).toBe(direct)
     // and fds made by one ioctl were named from it (container>group, iommufd>cdev): the part that broke
     expect(Object.keys(rec.doc.ioctl).filter((k) => k.includes('>')).length).toBeGreaterThan(0)
+  })
+})
+
+// --save writes version 2 (src/snapshot/compact.ts): it must expand to exactly the flat document.
+describe.each(['x86-6.12', 'x86-6.1', 'x86-7.3', 'x86-6.12-noiommu', 'x86-6.12-cdev', 'arm64-6.12'])('the compact form of %s', (fixture) => {
+  const name = fixture.startsWith('arm64') ? 'lsvfio-snapshot.json' : 'snapshot.json'
+  const file = path.join(FIX, fixture, name)
+  const flat = (): SnapshotDoc => parseSnapshot(readFileSync(file, 'utf8'), file)
+
+  it('expands to the same answers, and is smaller', () => {
+    const doc = flat()
+    const text = compactSnapshot(doc)
+    const back = parseSnapshot(text, 'compact.json')
+    expect(JSON.parse(text)).toMatchObject({ format: 'lsvfio-snapshot', version: 2 })
+    expect([back.fs, back.open, back.ioctl, back.pread]).toEqual([doc.fs, doc.open, doc.ioctl, doc.pread])
+    expect(text.length).toBeLessThan(JSON.stringify(doc).length * 0.8)
+  })
+
+  it('names the defect of a corrupt one in one line', () => {
+    const c = JSON.parse(compactSnapshot(flat())) as { blobs: string[]; fs: Record<string, unknown>; ioctl: Record<string, Record<string, unknown>> }
+    const broken = [
+      { ...c, blobs: 'x' },
+      { ...c, blobs: [] },
+      { ...c, fs: { '/sys/': 5 } },
+      { ...c, fs: { '/sys/': { 'nospace': 'x' } } },
+      { ...c, ioctl: { '/dev/vfio/1': { '15207 none': [1, 2] } } },
+      { ...c, ioctl: { '/dev/vfio/1': { '15207 buf @999999': 0 } } },
+    ]
+    for (const b of broken) expect(() => parseSnapshot(JSON.stringify(b), 'bad.json')).toThrow(/^bad\.json: not a usable lsvfio snapshot \(.+\); capture one with/)
   })
 })

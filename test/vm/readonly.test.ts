@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { parseSnapshot } from '../../src/snapshot/format.js'
 import { issuedInSnapshot, notReadOnly } from '../robustness/read-only-list.js'
 import { bootGuest, REPO, vmAvailable } from './harness.js'
 
@@ -31,7 +32,7 @@ describe.skipIf(!avail.ok || !built)(`read-only and no leaks on a real 6.12 kern
         // check's statuses (lsvfio check --help): 3 not bound, 4 not viable are this guest's facts; 5 (busy) would not be
         const allowed = out(`${m}.args`).startsWith('check') ? [0, 3, 4] : [0, 2]
         expect(allowed, `${out(`${m}.args`)}: ${out(`${m}.err`)}`).toContain(rc)
-        const snap = JSON.parse(out(`${m}.snapshot.json`)) as { ioctl: Record<string, unknown> }
+        const snap = parseSnapshot(out(`${m}.snapshot.json`), `${m}.snapshot.json`)
         const issued = issuedInSnapshot(Object.keys(snap.ioctl))
         expect(issued.map((i) => [i.key, notReadOnly(i)]).filter(([, w]) => w !== null), out(`${m}.args`)).toEqual([])
         ioctls += issued.length
