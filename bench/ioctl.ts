@@ -58,6 +58,7 @@ export function ioctlLayer(rounds: number, calls = 200_000): Row[] {
           goal: '≤ 1.3×',
           met: j.min / b.min <= 1.3,
           note: `median ratio ${(j.median / b.median).toFixed(2)}×; ${rounds} interleaved rounds of ${calls.toLocaleString('en')} calls`,
+          cause: `koffi's fixed cost per foreign call, ${ns(j.min - b.min)} here (the JS-to-C transition and argument marshalling); the syscall is the C loop's ${ns(b.min)}. A faster path would need a compiled N-API addon (node-gyp on every install), which the FFI decision rules out`,
         },
       ]
     } finally {

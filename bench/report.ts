@@ -12,6 +12,8 @@ export interface Row {
   goal: string
   met: boolean | null
   note?: string
+  /** why a goal is missed: printed under the table when met is false */
+  cause?: string
 }
 
 export const ms = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) + ' ms' : 'n/a')
@@ -32,5 +34,7 @@ export function table(rows: readonly Row[]): string {
   for (const c of cells) out.push(line(c))
   const notes = rows.filter((r) => r.note !== undefined).map((r) => `  ${r.figure}: ${r.note}`)
   if (notes.length > 0) out.push('', 'notes:', ...notes)
+  const gaps = rows.filter((r) => r.met === false && r.cause !== undefined).map((r) => `  ${r.figure}: ${r.cause}`)
+  if (gaps.length > 0) out.push('', 'goals not met, and why:', ...gaps)
   return out.join('\n')
 }
