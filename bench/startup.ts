@@ -41,8 +41,9 @@ export function startup(runs: number): Row[] {
   const v = wall(r.version ?? []).min
   const all = wall(r.lsvfio ?? []).min
   main.cause = `of ${ms(all)}, ${ms(f)} is Node's own start; loading the bundle with its code cache adds ${ms(v - f)} (lsvfio --version: ${ms(v)}); the run itself, ~1,000 replayed reads and ioctls in V8's interpreter (cold code), ${ms(all - v)}`
-  const rows = [main, row('lsvfio --version (bundle load only)', r.version ?? [], false)]
+  const rows = [main]
   if (r.bundleNoCache) rows.push(row('same, bundle without V8 code cache', r.bundleNoCache, false))
   rows.push(row('same, unbundled ES modules (dist/cli/main.js)', r.esm ?? [], false))
+  rows.push(row('lsvfio --version (bundle and code cache loaded, nothing run)', r.version ?? [], false))
   return rows
 }
