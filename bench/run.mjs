@@ -13,7 +13,9 @@ const args = process.argv.slice(2)
 const entry = args[0] !== undefined && args[0].endsWith('.ts') ? path.resolve(args.shift()) : path.join(repo, 'bench/main.ts')
 const outDir = path.join(repo, 'node_modules/.cache/lsvfio-run')
 mkdirSync(outDir, { recursive: true })
-const outfile = path.join(outDir, path.basename(entry).replace(/\.ts$/, '.mjs'))
+// Named by the entry's path: bench/main.ts and test/fuzz/main.ts running at once must not share a file
+// (the fuzzer's workers re-run their own bundle).
+const outfile = path.join(outDir, path.relative(repo, entry).replace(/[\\/]/g, '-').replace(/\.ts$/, '.mjs'))
 await build({
   entryPoints: [entry],
   outfile,
