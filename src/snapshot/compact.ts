@@ -3,8 +3,7 @@
 // every hex string of 32 characters or more is written once in `blobs` and referred to as "@N" (the
 // functions of an SR-IOV device answer with the same bytes). A 4,096-function host: 36 MB as version 1,
 // 14 MB as version 2, and JSON.parse a third of the time. In memory both are the flat SnapshotDoc.
-import { EnvironmentError } from '../errors.js'
-import { FLAT_VERSION, SNAPSHOT_FORMAT, type FsEntry, type IoctlEntry, type SnapshotDoc } from './format.js'
+import { FLAT_VERSION, type FsEntry, type IoctlEntry, isRecord, SNAPSHOT_FORMAT, type SnapshotDoc, snapshotHeader, unusable } from './format.js'
 
 export const COMPACT_VERSION = 2
 
@@ -75,7 +74,6 @@ export function compactSnapshot(doc: SnapshotDoc): string {
   return JSON.stringify(out) + '\n'
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
 
 /** A checked version 2 file, replayed as it is (expanding 300,000 keys cost more than parsing them). */
 export interface CompactDoc extends CompactFile {
@@ -85,9 +83,7 @@ export interface CompactDoc extends CompactFile {
 
 /** Checks every entry's shape and every blob reference, without building anything. */
 export function checkCompact(x: Record<string, unknown>, file: string): CompactDoc {
-  const bad = (why: string): never => {
-    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (${why}); capture one with: lsvfio --save FILE`)
-  }
+  const bad = (why: string): never => unusable(file, why)
   const blobs = x.blobs
   if (!Array.isArray(blobs) || !blobs.every((b) => typeof b === 'string')) return bad('"blobs" is missing or not a list of strings')
   const refOk = (s: string): boolean => s[0] !== '@' || (/^@\d+$/.test(s) && Number(s.slice(1)) < blobs.length)
@@ -110,11 +106,8 @@ export function checkCompact(x: Record<string, unknown>, file: string): CompactD
   const open = x.open as Record<string, unknown>
   for (const k in open) if (!Number.isSafeInteger(open[k])) bad(`open entry "${k}" is not an integer`)
   return {
-    format: SNAPSHOT_FORMAT,
+    ...snapshotHeader(x),
     version: COMPACT_VERSION,
-    tool: typeof x.tool === 'string' ? x.tool : 'unknown',
-    created: typeof x.created === 'string' ? x.created : '',
-    argv: Array.isArray(x.argv) ? x.argv.map(String) : [],
     blobs: blobs as string[],
     fs: x.fs as CompactFile['fs'],
     open: x.open as CompactFile['open'],
@@ -135,72 +128,31 @@ export function compactRest(doc: CompactDoc, rest: string): string {
   return i === undefined ? rest : `${rest.slice(0, m.index)} buf @${i}`
 }
 
-/** A parsed version 2 file to the flat document; any defect is one EnvironmentError naming the file. */
+/** A parsed version 2 file to the flat document (tests, tools); checked first, as for replay. */
 export function expandSnapshot(x: Record<string, unknown>, file: string): SnapshotDoc {
-  const bad = (why: string): never => {
-    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (${why}); capture one with: lsvfio --save FILE`)
-  }
-  const blobs = x.blobs
-  if (!Array.isArray(blobs) || !blobs.every((b) => typeof b === 'string')) return bad('"blobs" is missing or not a list of strings')
-  const deref = (s: string, where: string): string => {
-    if (s[0] !== '@') return s
-    const b = blobs[Number(s.slice(1))] as string | undefined
-    return b === undefined || !/^@\d+$/.test(s) ? bad(`${where} refers to a missing blob ${s}`) : b
-  }
-  for (const k of ['fs', 'open', 'ioctl', 'pread'] as const) if (!isRecord(x[k])) bad(`"${k}" is missing or not an object`)
-  const doc: SnapshotDoc = {
-    format: SNAPSHOT_FORMAT,
-    version: FLAT_VERSION,
-    tool: typeof x.tool === 'string' ? x.tool : 'unknown',
-    created: typeof x.created === 'string' ? x.created : '',
-    argv: Array.isArray(x.argv) ? x.argv.map(String) : [],
-    fs: {},
-    open: {},
-    ioctl: {},
-    pread: {},
-  }
-  const inner = (section: string, outer: string, v: unknown): Record<string, unknown> => (isRecord(v) ? v : bad(`${section} entry "${outer}" is not an object`))
-  const fs = x.fs as Record<string, unknown>
-  for (const dir in fs) {
-    const entries = inner('fs', dir, fs[dir])
+  const c = checkCompact(x, file)
+  const doc: SnapshotDoc = { ...snapshotHeader(x), version: FLAT_VERSION, fs: {}, open: { ...c.open }, ioctl: {}, pread: {} }
+  for (const dir in c.fs) {
+    const entries = c.fs[dir] ?? {}
     for (const k in entries) {
-      const v = entries[k]
+      const v = entries[k] as FsValue
       const sp = k.indexOf(' ')
-      if (sp < 0) bad(`fs entry "${dir}${k}" has no operation`)
       const op = k.slice(0, sp)
-      const key = `${op} ${dir}${k.slice(sp + 1)}`
-      if (v === null) doc.fs[key] = { v: null }
-      else if (typeof v === 'string') doc.fs[key] = { v: op === 'bytes' ? deref(v, `fs entry "${key}"`) : v }
-      else if (isRecord(v) && typeof v.e === 'string') doc.fs[key] = { e: v.e }
-      else bad(`fs entry "${key}" is malformed`)
+      doc.fs[`${op} ${dir}${k.slice(sp + 1)}`] = v === null ? { v: null } : typeof v === 'string' ? { v: op === 'bytes' ? deref(c, v) : v } : { e: v.e }
     }
   }
-  const open = x.open as Record<string, unknown>
-  for (const k in open) {
-    const v = open[k]
-    if (!Number.isSafeInteger(v)) bad(`open entry "${k}" is not an integer`)
-    doc.open[k] = v as number
-  }
-  const ioctl = x.ioctl as Record<string, unknown>
-  for (const fd in ioctl) {
-    const entries = inner('ioctl', fd, ioctl[fd])
+  for (const fd in c.ioctl) {
+    const entries = c.ioctl[fd] ?? {}
     for (const k in entries) {
-      const v = entries[k]
-      const key = `${fd} ${k.replace(KEY_REF, (s) => ` buf ${deref(s.slice(5), `ioctl key "${fd} ${k}"`)}`)}`
-      if (Number.isSafeInteger(v)) doc.ioctl[key] = { r: v as number }
-      else if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') doc.ioctl[key] = { r: v[0] as number, out: deref(v[1], `ioctl entry "${key}"`) }
-      else bad(`ioctl entry "${key}" is malformed`)
+      const v = entries[k] as IoctlValue
+      doc.ioctl[`${fd} ${k.replace(KEY_REF, (s) => ` buf ${deref(c, s.slice(5))}`)}`] = typeof v === 'number' ? { r: v } : { r: v[0], out: deref(c, v[1]) }
     }
   }
-  const pread = x.pread as Record<string, unknown>
-  for (const fd in pread) {
-    const entries = inner('pread', fd, pread[fd])
+  for (const fd in c.pread) {
+    const entries = c.pread[fd] ?? {}
     for (const k in entries) {
-      const v = entries[k]
-      const key = `${fd} ${k}`
-      if (typeof v === 'string') doc.pread[key] = deref(v, `pread entry "${key}"`)
-      else if (Number.isSafeInteger(v)) doc.pread[key] = v as number
-      else bad(`pread entry "${key}" is malformed`)
+      const v = entries[k] as string | number
+      doc.pread[`${fd} ${k}`] = typeof v === 'string' ? deref(c, v) : v
     }
   }
   return doc

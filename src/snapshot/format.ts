@@ -43,15 +43,30 @@ export function fromHex(s: string, where: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length)
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
+export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** The one line for any defect of a snapshot file. */
+export function unusable(file: string, why: string): never {
+  throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (${why}); capture one with: lsvfio --save FILE`)
+}
+
+/** The descriptive fields every version carries; missing ones get neutral values. */
+export function snapshotHeader(x: Record<string, unknown>): { format: typeof SNAPSHOT_FORMAT; tool: string; created: string; argv: string[] } {
+  return {
+    format: SNAPSHOT_FORMAT,
+    tool: typeof x.tool === 'string' ? x.tool : 'unknown',
+    created: typeof x.created === 'string' ? x.created : '',
+    argv: Array.isArray(x.argv) ? x.argv.map(String) : [],
+  }
 }
 
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text)
   } catch (e: unknown) {
-    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (invalid JSON: ${(e as Error).message}); capture one with: lsvfio --save FILE`)
+    return unusable(file, `invalid JSON: ${(e as Error).message}`)
   }
 }
 
@@ -72,9 +87,7 @@ export function checkSnapshot(x: unknown, file: string): SnapshotDoc | CompactDo
 
 /** Checks the shape of a parsed snapshot: a corrupt file gets one clear message, never a crash later. */
 export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
-  const bad = (why: string): never => {
-    throw new EnvironmentError(`${file}: not a usable lsvfio snapshot (${why}); capture one with: lsvfio --save FILE`)
-  }
+  const bad = (why: string): never => unusable(file, why)
   if (!isRecord(x)) return bad('not a JSON object')
   if (x.format !== SNAPSHOT_FORMAT) return bad(`format is ${JSON.stringify(x.format)}, expected "${SNAPSHOT_FORMAT}"`)
   if (x.version === COMPACT_VERSION) return expandSnapshot(x, file)
@@ -99,11 +112,8 @@ export function validateSnapshot(x: unknown, file: string): SnapshotDoc {
     if (typeof v !== 'string' && !Number.isSafeInteger(v)) bad(`pread entry "${k}" is malformed`)
   }
   return {
-    format: SNAPSHOT_FORMAT,
+    ...snapshotHeader(x),
     version: FLAT_VERSION,
-    tool: typeof x.tool === 'string' ? x.tool : 'unknown',
-    created: typeof x.created === 'string' ? x.created : '',
-    argv: Array.isArray(x.argv) ? x.argv.map(String) : [],
     fs: x.fs as SnapshotDoc['fs'],
     open: x.open as SnapshotDoc['open'],
     ioctl: x.ioctl as SnapshotDoc['ioctl'],
