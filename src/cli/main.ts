@@ -29,7 +29,10 @@ function version(): string {
 /** isatty(1) without loading node:tty (and net) when stdout is a pipe or a file. */
 function stdoutIsTty(): boolean {
   try {
-    if (!fstatSync(1).isCharacterDevice()) return false
+    const st = fstatSync(1)
+    // Loading node:tty costs ~12 ms (it brings net and streams): skip it for pipes, files and the
+    // memory devices (major 1: /dev/null and friends), none of which is a terminal.
+    if (!st.isCharacterDevice() || Math.floor(st.rdev / 256) % 4096 === 1) return false
     const tty = createRequire(import.meta.url)('node:tty') as { isatty(fd: number): boolean }
     return tty.isatty(1)
   } catch {
