@@ -49,7 +49,7 @@ export function scale(runs: number, sizes: readonly number[] = SIZES): Row[] {
           note: `peak RSS ${mib(rss(at(4096)).min)}; 1,024 functions: ${ms(wall(at(1024)).min)}${mode === 'text' ? where : ''}`,
           cause:
             mode === 'text'
-              ? `the replay itself: per function ~36 recorded ioctls and ~30 recorded reads go through the same typed layers as a live run (the inspect figure in the note, ~${ms((t4.min - 100) / 4.096)} per 1,000 functions in all), plus reading and parsing the snapshot; a 1 s budget leaves ~200 µs per function for everything`
+              ? `the replay itself: per function ~36 recorded ioctls and ~30 recorded reads go through the same typed layers as a live run (the whole run is ~${ms((t4.min - 100) / 4.096)} per 1,000 functions after Node's start; the note splits it, inspect being the replay), plus reading and parsing the snapshot; a 1 s budget leaves ~200 µs per function for everything`
               : 'as for text, plus building and writing ~20 KB of pretty-printed JSON per function (80 MB for 4,096; the json figure in the note)',
         })
       }
