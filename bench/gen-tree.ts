@@ -115,6 +115,8 @@ export function generateTree(count: number, template: SnapshotDoc = loadTemplate
     file(`${dev}/subsystem_vendor`, '0x8086\n')
     file(`${dev}/subsystem_device`, '0x0000\n')
     file(`${dev}/revision`, '0x02\n')
+    // as pci_uevent writes it
+    file(`${dev}/uevent`, `DRIVER=${driver}\nPCI_CLASS=20000\nPCI_ID=8086:${hex4(id).toUpperCase()}\nPCI_SUBSYS_ID=8086:0000\nPCI_SLOT_NAME=${d.bdf}\nMODALIAS=pci:v00008086d0000${hex4(id).toUpperCase()}sv00008086sd00000000bc02sc00i00\n`)
     file(`${dev}/irq`, '0\n')
     file(`${dev}/numa_node`, '0\n')
     file(`${dev}/local_cpulist`, '0-1\n')

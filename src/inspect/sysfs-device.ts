@@ -3,7 +3,7 @@
 import { posix } from 'node:path'
 import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.js'
 import { readDtResources } from './devicetree.js'
-import type { FsReader } from './fs.js'
+import { FsError, type FsReader } from './fs.js'
 import type { NameDb } from './pci-ids.js'
 
 const DT_BASE = '/sys/firmware/devicetree/base'
@@ -61,17 +61,41 @@ function ofNode(fs: FsReader, devPath: string): OfNode | null {
   return { path, compatible, ...readDtResources(fs, target) }
 }
 
-function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity | null {
+type Ids = Pick<PciIdentity, 'vendorId' | 'deviceId' | 'subsystemVendorId' | 'subsystemDeviceId' | 'classCode'>
+
+/** The IDs from the device's uevent (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS: the same pci_dev fields the
+ * vendor, device, subsystem_* and class files show), one read instead of five. null when it has no
+ * such lines or cannot be read (a snapshot recorded before lsvfio read it): the files are read then. */
+function ueventIds(fs: FsReader, p: string): Ids | null {
+  let text: string | null
+  try {
+    text = fs.readText(p + '/uevent')
+  } catch (e: unknown) {
+    if (e instanceof FsError) return null
+    throw e
+  }
+  const id = text === null ? null : /^PCI_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
+  const sub = text === null ? null : /^PCI_SUBSYS_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
+  const cls = text === null ? null : /^PCI_CLASS=([0-9A-F]{1,6})$/im.exec(text)
+  if (id === null || sub === null || cls === null) return null
+  const h = (s: string | undefined): number => parseInt(s ?? '', 16)
+  return { vendorId: h(id[1]), deviceId: h(id[2]), subsystemVendorId: h(sub[1]), subsystemDeviceId: h(sub[2]), classCode: h(cls[1]) }
+}
+
+function filesIds(fs: FsReader, p: string): Ids | null {
   const vendorId = hexFile(fs, p + '/vendor')
   const deviceId = hexFile(fs, p + '/device')
   const classCode = hexFile(fs, p + '/class')
   if (vendorId === null || deviceId === null || classCode === null) return null
+  return { vendorId, deviceId, subsystemVendorId: hexFile(fs, p + '/subsystem_vendor'), subsystemDeviceId: hexFile(fs, p + '/subsystem_device'), classCode }
+}
+
+function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity | null {
+  const ids = ueventIds(fs, p) ?? filesIds(fs, p)
+  if (ids === null) return null
+  const { vendorId, deviceId, classCode } = ids
   return {
-    vendorId,
-    deviceId,
-    subsystemVendorId: hexFile(fs, p + '/subsystem_vendor'),
-    subsystemDeviceId: hexFile(fs, p + '/subsystem_device'),
-    classCode,
+    ...ids,
     revision: hexFile(fs, p + '/revision'),
     vendorName: names?.vendor(vendorId) ?? null,
     deviceName: names?.device(vendorId, deviceId) ?? null,

@@ -90,4 +90,19 @@ describe('scan', () => {
     const s = scan(fsOf({ '/proc/sys/kernel/osrelease': '6.18.44\n' }), ALL, null)
     expect(s).toMatchObject({ groups: [], ungrouped: [], host: { iommus: [], groupCount: 0, modules: [] } })
   })
+
+  it('takes the IDs from uevent when it has them, from the five files when it has not', () => {
+    const dev = '/sys/devices/pci0000:00'
+    const fs = fsOf({
+      ...base,
+      // uevent and the files agree on a real kernel; here they differ, to see which one was read
+      ...pciDevice({ bdf: '0000:01:00.0', vendor: 0x1111, device: 0x2222, cls: 0x030000, group: 1 }),
+      [`${dev}/0000:01:00.0/uevent`]: 'DRIVER=vfio-pci\nPCI_CLASS=10802\nPCI_ID=1B36:0010\nPCI_SUBSYS_ID=1AF4:1100\nPCI_SLOT_NAME=0000:01:00.0\n',
+      ...pciDevice({ bdf: '0000:02:00.0', vendor: 0x1af4, device: 0x1000, cls: 0x020000, group: 2 }),
+      [`${dev}/0000:02:00.0/uevent`]: 'DRIVER=virtio-pci\nPCI_SLOT_NAME=0000:02:00.0\n',
+    })
+    const [a, b] = scan(fs, ALL, null).groups.map((g) => g.members[0]?.pci)
+    expect(a).toMatchObject({ vendorId: 0x1b36, deviceId: 0x10, classCode: 0x010802, subsystemVendorId: 0x1af4, subsystemDeviceId: 0x1100 })
+    expect(b).toMatchObject({ vendorId: 0x1af4, deviceId: 0x1000, classCode: 0x020000, subsystemVendorId: null })
+  })
 })
