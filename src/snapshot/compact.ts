@@ -86,7 +86,8 @@ export function checkCompact(x: Record<string, unknown>, file: string): CompactD
   const bad = (why: string): never => unusable(file, why)
   const blobs = x.blobs
   if (!Array.isArray(blobs) || !blobs.every((b) => typeof b === 'string')) return bad('"blobs" is missing or not a list of strings')
-  const refOk = (s: string): boolean => s[0] !== '@' || (/^@\d+$/.test(s) && Number(s.slice(1)) < blobs.length)
+  // (a character test first: this runs for every entry of a big host)
+  const refOk = (s: string): boolean => s.charCodeAt(0) !== 0x40 || (/^@\d+$/.test(s) && Number(s.slice(1)) < blobs.length)
   for (const k of ['fs', 'open', 'ioctl', 'pread'] as const) if (!isRecord(x[k])) bad(`"${k}" is missing or not an object`)
   const each = (section: string, check: (k: string, v: unknown) => boolean): void => {
     const outer = x[section] as Record<string, unknown>
@@ -98,8 +99,8 @@ export function checkCompact(x: Record<string, unknown>, file: string): CompactD
   }
   each('fs', (k, v) => k.includes(' ') && (v === null || (typeof v === 'string' && (!k.startsWith('bytes ') || refOk(v))) || (isRecord(v) && typeof v.e === 'string')))
   each('ioctl', (k, v) => {
-    const m = KEY_REF.exec(k)
-    if (m !== null && !refOk(`@${m[1]}`)) return false
+    const at = k.lastIndexOf(' buf @')
+    if (at >= 0 && !refOk(k.slice(at + 5))) return false
     return Number.isSafeInteger(v) || (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && refOk(v[1]))
   })
   each('pread', (_, v) => Number.isSafeInteger(v) || (typeof v === 'string' && refOk(v)))
@@ -122,10 +123,11 @@ export const deref = (doc: CompactFile, s: string): string => (s[0] === '@' ? (d
 
 /** The "request argument" part of an ioctl key as the compact file writes it. */
 export function compactRest(doc: CompactDoc, rest: string): string {
-  const m = KEY_HEX.exec(rest)
-  if (m === null || (m[1] ?? '').length < MIN_BLOB) return rest
-  const i = doc.blobIndex.get(m[1] ?? '')
-  return i === undefined ? rest : `${rest.slice(0, m.index)} buf @${i}`
+  // " buf HEX" ends the key of every buffer argument (fd-names.ts)
+  const at = rest.lastIndexOf(' buf ')
+  if (at < 0 || rest.length - (at + 5) < MIN_BLOB) return rest
+  const i = doc.blobIndex.get(rest.slice(at + 5))
+  return i === undefined ? rest : `${rest.slice(0, at)} buf @${i}`
 }
 
 /** A parsed version 2 file to the flat document (tests, tools); checked first, as for replay. */

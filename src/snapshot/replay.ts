@@ -9,22 +9,37 @@ import { type FsEntry, fromHex, type IoctlEntry, type SnapshotDoc } from './form
 
 const ENODATA = 61
 
-/** The recorded answers, from a flat (version 1) or a compact (version 2) document. */
+/** The recorded answers, from a flat (version 1) or a compact (version 2) document; bytes decoded. */
 interface Answers {
   fs(op: string, path: string): FsEntry | undefined
   open(key: string): number | undefined
-  ioctl(name: string, rest: string): IoctlEntry | undefined
-  pread(name: string, rest: string): string | number | undefined
+  ioctl(name: string, rest: string): { r: number; out?: Uint8Array } | undefined
+  pread(name: string, rest: string): Uint8Array | number | undefined
 }
+
+const reply = (e: IoctlEntry | undefined, bytes: (hex: string) => Uint8Array): ReturnType<Answers['ioctl']> =>
+  e === undefined ? undefined : e.out === undefined ? { r: e.r } : { r: e.r, out: bytes(e.out) }
 
 function answers(doc: SnapshotDoc | CompactDoc): Answers {
   if (!('blobIndex' in doc)) {
+    const bytes = (hex: string): Uint8Array => fromHex(hex, 'a recorded reply')
     return {
       fs: (op, path) => doc.fs[`${op} ${path}`],
       open: (key) => doc.open[key],
-      ioctl: (name, rest) => doc.ioctl[`${name} ${rest}`],
-      pread: (name, rest) => doc.pread[`${name} ${rest}`],
+      ioctl: (name, rest) => reply(doc.ioctl[`${name} ${rest}`], bytes),
+      pread: (name, rest) => {
+        const v = doc.pread[`${name} ${rest}`]
+        return typeof v === 'string' ? bytes(v) : v
+      },
     }
+  }
+  // A blob is decoded once: the functions of an SR-IOV device share their replies. Callers copy out of
+  // these bytes and never write into them.
+  const decoded: (Uint8Array | undefined)[] = []
+  const bytes = (s: string): Uint8Array => {
+    if (s[0] !== '@') return fromHex(s, 'a recorded reply')
+    const i = Number(s.slice(1))
+    return (decoded[i] ??= fromHex(deref(doc, s), `blob ${s}`))
   }
   return {
     fs: (op, path) => {
@@ -36,11 +51,11 @@ function answers(doc: SnapshotDoc | CompactDoc): Answers {
     open: (key) => doc.open[key],
     ioctl: (name, rest) => {
       const v = doc.ioctl[name]?.[compactRest(doc, rest)]
-      return v === undefined ? undefined : typeof v === 'number' ? { r: v } : { r: v[0], out: deref(doc, v[1]) }
+      return v === undefined ? undefined : typeof v === 'number' ? { r: v } : { r: v[0], out: bytes(v[1]) }
     },
     pread: (name, rest) => {
       const v = doc.pread[name]?.[rest]
-      return typeof v === 'string' ? deref(doc, v) : v
+      return typeof v === 'string' ? bytes(v) : v
     },
   }
 }
@@ -119,10 +134,7 @@ export class ReplaySys implements Sys {
     if (e === undefined) return -ENODATA
     // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.
     const given = namingArg(request, arg)
-    if (arg.kind === 'buf' && e.out !== undefined) {
-      const out = fromHex(e.out, `ioctl reply ${request}`)
-      arg.buf.set(out.subarray(0, arg.buf.length))
-    }
+    if (arg.kind === 'buf' && e.out !== undefined) arg.buf.set(e.out.subarray(0, arg.buf.length))
     let r = e.r
     // A recorded new fd (GET_DEVICE_FD) becomes a fresh number of ours.
     if (r >= 0 && arg.kind === 'str') r = this.next++
@@ -134,8 +146,7 @@ export class ReplaySys implements Sys {
     const e = this.a.pread(this.names.nameOf(fd), `${pos} ${buf.length}`)
     if (e === undefined) return -ENODATA
     if (typeof e === 'number') return e
-    const b = fromHex(e, 'pread reply')
-    buf.set(b.subarray(0, buf.length))
-    return Math.min(b.length, buf.length)
+    buf.set(e.subarray(0, buf.length))
+    return Math.min(e.length, buf.length)
   }
 }
