@@ -67,34 +67,19 @@ export const FIXTURES: readonly { name: string; file: string; argv: string[] }[]
   { name: 'x86-6.12-cdev', file: 'x86-6.12-cdev/snapshot.json', argv: ['--via', 'cdev'] },
   { name: 'arm64-6.12', file: 'arm64-6.12/lsvfio-snapshot.json', argv: [] },
 ]
-const texts = new Map<string, string>()
-export function fixtureText(file: string): string {
-  let t = texts.get(file)
-  if (t === undefined) {
-    t = readFileSync(path.join(FIX, file), 'utf8')
-    texts.set(file, t)
+/** One value per fixture file, made on first use (fixtures are read and parsed once per worker). */
+function perFixture<T>(make: (file: string) => T): (file: string) => T {
+  const cache = new Map<string, T>()
+  return (file) => {
+    let v = cache.get(file)
+    if (v === undefined) cache.set(file, (v = make(file)))
+    return v
   }
-  return t
 }
-const compacts = new Map<string, string>()
+export const fixtureText = perFixture((file) => readFileSync(path.join(FIX, file), 'utf8'))
 /** The fixture as --save writes it now (version 2). */
-function compactText(file: string): string {
-  let t = compacts.get(file)
-  if (t === undefined) {
-    t = compactSnapshot(parseSnapshot(fixtureText(file), file))
-    compacts.set(file, t)
-  }
-  return t
-}
-const docs = new Map<string, SnapshotDoc>()
-function fixtureDoc(file: string): SnapshotDoc {
-  let d = docs.get(file)
-  if (d === undefined) {
-    d = parseSnapshot(fixtureText(file), file)
-    docs.set(file, d)
-  }
-  return d
-}
+const compactText = perFixture((file) => compactSnapshot(parseSnapshot(fixtureText(file), file)))
+const fixtureDoc = perFixture((file): SnapshotDoc => parseSnapshot(fixtureText(file), file))
 
 const bytes = (max: number): fc.Arbitrary<Uint8Array> =>
   fc.tuple(fc.uint8Array({ maxLength: max }), fc.nat(7)).map(([b, shift]) => {
