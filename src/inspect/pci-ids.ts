@@ -35,7 +35,6 @@ export class PciIds implements NameDb {
   private reader: ReturnType<IdsFile['open']> | null = null
   private readonly buf = Buffer.allocUnsafe(CHUNK)
   private vendorAt = new Map<number, number>()
-  private endAt = new Map<number, number>()
   /** a vendor's block of device lines, read once: the next lookup of its devices searches memory */
   private blocks = new Map<number, Buffer>()
   private names = new Map<string, string | null>()
@@ -122,16 +121,14 @@ export class PciIds implements NameDb {
 
   /** End of the vendor's block: the next vendor's line, or the classes. pci.ids keeps vendors sorted
    * ("Please keep sorted"), so the first line that starts with the smallest digit at or above this
-   * vendor's own first digit ends it; one search usually finds it. */
+   * vendor's own first digit ends it; one search usually finds it. (Asked once per vendor: block() keeps
+   * what it bounds.) */
   private blockEnd(v: number, from: number): number {
-    const known = this.endAt.get(v)
-    if (known !== undefined) return known
     let end = this.size
     for (const n of BLOCK_ENDS.slice(parseInt(hex(v, 4).slice(0, 1), 16))) {
       end = this.find(n, from, this.size)
       if (end < this.size) break
     }
-    this.endAt.set(v, end)
     return end
   }
 

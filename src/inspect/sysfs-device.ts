@@ -74,9 +74,10 @@ function ueventIds(fs: FsReader, p: string): Ids | null {
     if (e instanceof FsError) return null
     throw e
   }
-  const id = text === null ? null : /^PCI_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
-  const sub = text === null ? null : /^PCI_SUBSYS_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
-  const cls = text === null ? null : /^PCI_CLASS=([0-9A-F]{1,6})$/im.exec(text)
+  if (text === null) return null
+  const id = /^PCI_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
+  const sub = /^PCI_SUBSYS_ID=([0-9A-F]{4}):([0-9A-F]{4})$/im.exec(text)
+  const cls = /^PCI_CLASS=([0-9A-F]{1,6})$/im.exec(text)
   if (id === null || sub === null || cls === null) return null
   const h = (s: string | undefined): number => parseInt(s ?? '', 16)
   return { vendorId: h(id[1]), deviceId: h(id[2]), subsystemVendorId: h(sub[1]), subsystemDeviceId: h(sub[2]), classCode: h(cls[1]) }
