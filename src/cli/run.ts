@@ -6,7 +6,9 @@ import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
+import { renderTable } from '../render/table.js'
 import { renderTree } from '../render/tree.js'
+import { checkDevices } from '../inspect/verdict.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
@@ -48,7 +50,12 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
-    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    const lines =
+      o.format === 'tree'
+        ? renderTree(inv, view, style)
+        : o.format === 'table'
+          ? renderTable(inv, checkDevices(host.fs, inv, o.selection, host.names, true).verdicts, view, style)
+          : renderText(inv, view, style)
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))

@@ -43,11 +43,13 @@ interface Candidate {
   group: IommuGroup | null
 }
 
-/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to one). */
-function candidates(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null): Candidate[] {
+/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to
+ * one), or every device listed when `every` (the --table view judges each row). */
+function candidates(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null, every: boolean): Candidate[] {
   const out: Candidate[] = [...inv.groups.flatMap((g) => g.devices.map((device) => ({ device, group: g }))), ...inv.ungrouped.map((device) => ({ device, group: null }))]
   const meant = (d: Device): boolean => d.vfioDriver || (d.driverOverride !== null && isVfioDriver(d.driverOverride))
   const byAddress = (a: Candidate, b: Candidate): number => a.device.address.localeCompare(b.device.address)
+  if (every) return out.filter((c) => !c.device.bridge)
   if (isDefault(sel)) return out.filter((c) => !c.device.bridge && meant(c.device)).sort(byAddress)
   // A selected PCI device in no IOMMU group (no IOMMU, or no-IOMMU mode) is still a device to judge.
   if (sel.group === null) {
@@ -143,12 +145,12 @@ function classify(e: ProbeError, predicted: readonly Reason[]): VerdictKind {
   return 'other'
 }
 
-export function checkDevices(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null): CheckReport {
+export function checkDevices(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null, every = false): CheckReport {
   const diag = inv.diagnostics
   if (diag === undefined) throw new InternalError('check needs the diagnostics (inspect with diagnose: true)')
   const hostWarnings = diag.readiness.findings.filter((f) => f.level === 'warn' && f.id !== 'holders').map((f) => f.text)
   const verdicts: Verdict[] = []
-  for (const c of candidates(fs, inv, sel, names)) {
+  for (const c of candidates(fs, inv, sel, names, every)) {
     const p = predict(c, inv.host, diag)
     let reasons = p.reasons
     let source: Verdict['source'] = 'predicted'
