@@ -4,10 +4,17 @@ import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
+import type { Facts } from '../inspect/inspect.js'
+import type { Verdict } from '../model/diagnostics.js'
+import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
+import { renderTable } from '../render/table.js'
 import { renderTree } from '../render/tree.js'
+import { checkDevices } from '../diagnose/verdict.js'
+import { InternalError } from '../errors.js'
+import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
@@ -15,7 +22,8 @@ import type { RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const inv = judged(host.fs, inspect(host, o.selection, o.gather))
+  const g = inspect(host, o.selection, o.gather)
+  const inv = judged(host.fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
@@ -29,7 +37,12 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
-    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    const lines =
+      o.format === 'tree'
+        ? renderTree(inv, view, style)
+        : o.format === 'table'
+          ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
+          : renderText(inv, view, style)
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
@@ -37,4 +50,10 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
   return { stdout, stderr, exitCode, inventory: inv }
+}
+
+/** --table's READY column: the verdict lsvfio check gives, for every listed device. */
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: CliOptions): readonly Verdict[] {
+  if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
+  return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }

@@ -23,11 +23,13 @@ interface Candidate {
   group: IommuGroup | null
 }
 
-/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to one). */
-function candidates(inv: Inventory, facts: Facts, sel: Selection): Candidate[] {
+/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to
+ * one), or every device listed when `every` (the --table view judges each row). */
+function candidates(inv: Inventory, facts: Facts, sel: Selection, every: boolean): Candidate[] {
   const out: Candidate[] = [...inv.groups.flatMap((g) => g.devices.map((device) => ({ device, group: g }))), ...inv.ungrouped.map((device) => ({ device, group: null }))]
   const meant = (d: Device): boolean => d.vfioDriver || (d.driverOverride !== null && isVfioDriver(d.driverOverride))
   const byAddress = (a: Candidate, b: Candidate): number => a.device.address.localeCompare(b.device.address)
+  if (every) return out.filter((c) => !c.device.bridge)
   if (selectsAll(sel)) return out.filter((c) => !c.device.bridge && meant(c.device)).sort(byAddress)
   // A selected PCI device in no IOMMU group (no IOMMU, or no-IOMMU mode) is still a device to judge.
   for (const device of facts.unlisted) out.push({ device, group: null })
@@ -117,13 +119,13 @@ function classify(e: ProbeError, predicted: readonly Reason[]): VerdictKind {
 }
 
 /** Per selected device: ready, or every reason it is not (the one that decides the exit status first). */
-export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes: ExitCodes): CheckReport {
+export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes: ExitCodes, every = false): CheckReport {
   const diag = inv.diagnostics
   if (diag === undefined) throw new InternalError('check needs the diagnostics (inspect with diagnose: true)')
   const reason = (kind: VerdictKind, text: string, fix: readonly string[] = []): Reason => ({ kind, code: codes[kind], text, fix })
   const hostWarnings = diag.readiness.findings.filter((f) => f.level === 'warn' && f.id !== 'holders').map((f) => f.text)
   const verdicts: Verdict[] = []
-  for (const c of candidates(inv, facts, sel)) {
+  for (const c of candidates(inv, facts, sel, every)) {
     const p = predict(c, inv.host, diag, reason)
     let reasons = p.reasons
     let source: Verdict['source'] = 'predicted'
