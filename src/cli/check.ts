@@ -6,9 +6,9 @@ import { renderCheck } from '../render/check.js'
 import { toCheckJson } from '../render/json-diagnose.js'
 import type { Style } from '../render/style.js'
 import type { CliOptions } from './options.js'
-import type { RunResult } from './run.js'
+import type { RunMeta, RunResult } from './run.js'
 
-export function runCheck(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function runCheck(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   const inv = inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false })
   const report = checkDevices(host.fs, inv, o.selection, host.names)
   let stdout = ''

@@ -9,6 +9,7 @@ import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
+import { runFleet } from './fleet.js'
 import type { CliOptions } from './options.js'
 
 export interface RunResult {
@@ -32,8 +33,18 @@ export function noVfioMessage(inv: Inventory): string | null {
   return `no VFIO on this host: there are no IOMMU groups. ${why.join('; ')}.`
 }
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+/** What the run is told about itself: the version, its arguments, and for the JSON documents and the
+ * fleet outputs the host name (null for a replay) and the time it ran. */
+export interface RunMeta {
+  version: string
+  argv: string[]
+  hostname?: string | null
+  now?: Date
+}
+
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
+  if (o.command === 'metrics' || o.command === 'nfd') return runFleet(host, o, meta)
   const inv = inspect(host, o.selection, o.gather)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
@@ -45,7 +56,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
     const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
