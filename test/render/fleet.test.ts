@@ -6,16 +6,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadSnapshot } from '../../src/cli/compose.js'
+import { fleetSummary } from '../../src/cli/fleet.js'
 import { parseArgs } from '../../src/cli/program.js'
 import { run } from '../../src/cli/run.js'
 import { writeAtomic } from '../../src/cli/write-atomic.js'
 import { EnvironmentError } from '../../src/errors.js'
 import type { Host } from '../../src/inspect/host.js'
-import { inspect } from '../../src/inspect/inspect.js'
-import { ALL } from '../../src/inspect/selection.js'
-import { checkDevices } from '../../src/inspect/verdict.js'
 import type { Sys } from '../../src/kernel/sys.js'
-import { summarise } from '../../src/render/fleet.js'
 import { escapeLabel, renderMetrics } from '../../src/render/metrics.js'
 import { NFD_MAX_BYTES, NFD_NAMESPACE, renderNfd, validLabelPart } from '../../src/render/nfd.js'
 import { plainStyle } from '../../src/render/style.js'
@@ -46,10 +43,8 @@ function host(dir: string): { host: Host; opens: string[] } {
 }
 
 function summary(dir: string) {
-  const { host: h } = host(dir)
-  const inv = inspect(h, ALL, { open: false, via: 'auto', configBytes: 0, readRegion: null, diagnose: true, raw: false })
-  const report = checkDevices(h.fs, inv, ALL, null)
-  return { s: summarise(inv, report), report }
+  const s = fleetSummary(host(dir).host)
+  return { s, report: s.report }
 }
 
 describe('lsvfio metrics', () => {
