@@ -86,10 +86,10 @@ function main(): number {
       return code
     }
     const o = parsed.options
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    const { host, recording } = composeHost(o.source, `lsvfio ${v}`, argv, new Date())
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
+    if (recording !== null && o.source.save !== null) writeFileSync(o.source.save, compactSnapshot(recording.doc))
     writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     return code

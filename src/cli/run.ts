@@ -10,29 +10,33 @@ import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
-import type { CliOptions } from './options.js'
+import type { CliOptions, ListOptions } from './options.js'
 import type { RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
+  return runList(host, o, style, meta)
+}
+
+function runList(host: Host, o: ListOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
   const inv = judged(host.fs, inspect(host, o.selection, o.gather))
+  const { format, hex, hexdump } = o.output
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
-  if (o.format === 'json') {
+  if (format === 'json') {
     if (none !== null) stderr.push(none)
     else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
   }
   let stdout: string
-  if (o.format === 'json') {
-    const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
+  if (format === 'json') {
+    const bytes = hex > 0 || hexdump || o.gather.readRegion != null
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
-    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
-    if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
+    const lines = format === 'tree' ? renderTree(inv, o.view, style) : renderText(inv, o.view, style)
+    if (hex > 0) lines.push('', ...configDumpLines(inv, hex, o.view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
-    if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
+    if (hexdump) lines.push('', ...rawReplyLines(inv, style))
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
