@@ -9,7 +9,7 @@ import { ALL } from '../inspect/selection.js'
 import { type FleetSummary, summarise } from '../render/fleet.js'
 import { renderMetrics } from '../render/metrics.js'
 import { renderNfd } from '../render/nfd.js'
-import type { CliOptions } from './options.js'
+import type { FleetOptions } from './options.js'
 import { CHECK_EXIT } from './exit.js'
 import type { RunMeta, RunResult } from './result.js'
 
@@ -22,9 +22,9 @@ export function fleetSummary(host: Host): FleetSummary {
   return summarise(inv, checkDevices(inv, g.facts, ALL, CHECK_EXIT))
 }
 
-export function runFleet(host: Host, o: CliOptions, meta: RunMeta): RunResult {
+export function runFleet(host: Host, o: FleetOptions, meta: RunMeta): RunResult {
   const s = fleetSummary(host)
   const m = { version: meta.version, hostname: meta.hostname ?? null, time: meta.now ?? new Date() }
-  const stdout = o.command === 'nfd' ? renderNfd(s, m, o.expiryMinutes ?? 10) : renderMetrics(s, m)
+  const stdout = o.command === 'nfd' ? renderNfd(s, m, o.expiryMinutes) : renderMetrics(s, m)
   return { stdout, stderr: [], exitCode: EXIT.ok, inventory: s.inv }
 }

@@ -89,13 +89,14 @@ function main(): number {
     }
     const o = parsed.options
     const now = new Date()
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, now)
+    const { host, recording } = composeHost(o.source, `lsvfio ${v}`, argv, now)
     // A replay or a rooted tree is not this host: no host name for it.
-    const hostname = o.from === null && o.sysfsRoot === null ? osHostname() : null
+    const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
-    if (o.output != null) writeAtomic(o.output, r.stdout)
+    if (recording !== null && o.source.save !== null) writeFileSync(o.source.save, compactSnapshot(recording.doc))
+    const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
+    if (file !== null) writeAtomic(file, r.stdout)
     else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     return code

@@ -18,12 +18,16 @@ import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
-import type { CliOptions } from './options.js'
+import type { CliOptions, ListOptions } from './options.js'
 import type { RunMeta, RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  if (o.command === 'metrics' || o.command === 'nfd') return runFleet(host, o, meta)
+  if (o.command === 'list') return runList(host, o, style, meta)
+  return runFleet(host, o, meta)
+}
+
+function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunResult {
   const g = inspect(host, o.selection, o.gather)
   const inv = judged(host.fs, g)
   const stderr: string[] = []
@@ -38,7 +42,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): Run
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
+    const view = o.view
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
@@ -55,7 +59,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): Run
 }
 
 /** --table's READY column: the verdict lsvfio check gives, for every listed device. */
-function tableVerdicts(inv: Inventory, facts: Facts | null, o: CliOptions): readonly Verdict[] {
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): readonly Verdict[] {
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }

@@ -156,8 +156,8 @@ describe('the commands', () => {
   })
 
   it('parses --output, --expiry, --from before or after, and refuses --open', () => {
-    expect(parseArgs(['nfd', '--expiry', '5', '-o', 'x'], '0')).toMatchObject({ kind: 'run', options: { command: 'nfd', expiryMinutes: 5, output: 'x', gather: { open: false } } })
-    expect(parseArgs(['--from', 's.json', 'metrics'], '0')).toMatchObject({ kind: 'run', options: { command: 'metrics', from: 's.json', output: null } })
+    expect(parseArgs(['nfd', '--expiry', '5', '-o', 'x'], '0')).toMatchObject({ kind: 'run', options: { command: 'nfd', expiryMinutes: 5, output: 'x' } })
+    expect(parseArgs(['--from', 's.json', 'metrics'], '0')).toMatchObject({ kind: 'run', options: { command: 'metrics', source: { from: 's.json' }, output: null } })
     expect(() => parseArgs(['metrics', '--open'], '0')).toThrow(/unknown option '--open'/)
     expect(() => parseArgs(['nfd', '--expiry', '0'], '0')).toThrow(/--expiry 0: give whole minutes/)
     expect(() => parseArgs(['--json', 'metrics'], '0')).toThrow(/cannot go before "metrics"/)
