@@ -9,6 +9,8 @@ import { list, readLink, readText, type Names } from './proc.js'
 import { readReadiness } from './readiness.js'
 import { readSriov } from './sriov.js'
 import { isVfioDriver } from './sysfs-device.js'
+import { isolationFromPcie, pcieDiagnosis, predictGroups } from '../diagnose/pcie-explain.js'
+import { readPcieFacts } from './pcie-path.js'
 import { PciTopology, isolationOf, predictReset, type DeviceFacts } from './topology.js'
 
 const PCI = '/sys/bus/pci/devices'
@@ -104,6 +106,8 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
     }
     return f
   }
+  const pcie = readPcieFacts(fs, topo)
+  const predicted = pcie.unreadable > 0 ? null : predictGroups(pcie.nodes)
   const vfioPciLoaded = host.modules.includes('vfio_pci') || list(fs, '/sys/bus/pci/drivers/vfio-pci') !== null
   const groups: GroupDiagnosis[] = input.groups.map(({ group: g, members }) => {
     // Only a group meant for VFIO gets fix commands: moving a host's own devices (its disk, its NIC) is no fix.
@@ -118,7 +122,7 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
         members.map((m) => m.address),
       ).map((h) => h.pid),
       blockers,
-      isolation: isolationOf(members, topo),
+      isolation: members.length > 1 && pcie.unreadable === 0 && members.every((m) => pcie.nodes.has(m.address)) ? isolationFromPcie(pcie, members.map((m) => m.address), predicted) : isolationOf(members, topo),
       access,
     }
   })
@@ -140,5 +144,6 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
   }
   const devices = [...input.groups.flatMap(({ group: g }) => g.devices.map((d) => device(d, g.id))), ...input.ungrouped.map((d) => device(d, null))]
   const all = [...input.groups.flatMap((x) => x.members), ...input.ungrouped]
-  return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices }
+  const shown = input.groups.flatMap(({ members }) => members.filter((m) => m.pci !== null).map((m) => m.address))
+  return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices, pcie: pcieDiagnosis(pcie, shown, predicted) }
 }
