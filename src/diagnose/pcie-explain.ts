@@ -92,7 +92,7 @@ export function breakOf(nodes: Nodes, members: readonly string[], cmdline: strin
     return {
       at: mf.address,
       kind: 'multifunction',
-      text: `${fns.join(', ')} are functions of one multi-function device, and ${mf.address} ${acsEnabled(mf).note}: the functions may talk to each other inside the device, so they are one group`,
+      text: `${fns.join(', ')} are functions of one multi-function device without ACS between them (${mf.address}: ${acsEnabled(mf).note}): the functions may talk to each other inside the device, so they are one group`,
       split: { kind: 'nothing', text: 'nothing: a multi-function device without ACS is one group' },
     }
   }
@@ -110,9 +110,11 @@ export function isolationFromPcie(facts: PcieFacts, members: readonly string[], 
   const first = members[0]
   const p = first === undefined ? undefined : predicted?.get(first)
   const sorted = [...members].sort()
+  // A port alone with the one device below it: the group is still that device's own for passthrough.
+  const onlyPort = endpoints.length <= 1 ? '; only the port itself shares it, and a port on pcieport keeps the group viable' : '; they can only be passed through together'
   return {
     reason,
-    text: `${br.text}; they can only be passed through together`,
+    text: `${br.text}${onlyPort}`,
     bridge: reason === 'behind-bridge' ? (br.at ?? null) : null,
     devices: endpoints,
     link: br,

@@ -62,8 +62,9 @@ export function pathOf(nodes: Nodes, address: string): PcieNode[] {
 }
 
 export function hops(nodes: Nodes, address: string): PcieHop[] {
-  return pathOf(nodes, address).map((n) => {
-    const e = acsEnabled(n)
+  return pathOf(nodes, address).map((n, i) => {
+    // A device's own ACS counts only between functions of one device; bridges are judged as hops.
+    const e = i === 0 && !n.bridge && !n.multifunction && n.type !== null ? { ok: true, note: 'single function: nothing to isolate' } : acsEnabled(n)
     return { address: n.address, type: n.type, acs: n.acs, isolates: e.ok, note: e.note }
   })
 }

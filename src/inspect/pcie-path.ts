@@ -28,7 +28,8 @@ export function readNode(fs: FsReader, address: string, devPath: string, parent:
     vendorId: (head[0] ?? 0) | ((head[1] ?? 0) << 8),
     deviceId: (head[2] ?? 0) | ((head[3] ?? 0) << 8),
     bridge: (ht & 0x7f) === 1,
-    multifunction: (ht & 0x80) !== 0,
+    // The kernel marks every function but 0 multi-function whatever its header says (pci_scan_slot).
+    multifunction: (ht & 0x80) !== 0 || !address.endsWith('.0'),
     type: null,
     acs: null,
     group: g === null ? null : Number(g.slice(g.lastIndexOf('/') + 1)),

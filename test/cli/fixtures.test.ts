@@ -23,7 +23,7 @@ function replay(dir: string, ...args: string[]): { stdout: string; status: numbe
 
 // diagnostics.pcie came after the fixtures were captured: their live output lacks it (additive field).
 const strip = (d: JsonDocument): JsonDocument => {
-  if (d.diagnostics === undefined) return { ...d, argv: null }
+  if (d.diagnostics === undefined || d.diagnostics === null) return { ...d, argv: null }
   const { pcie: _, ...diagnostics } = d.diagnostics
   return { ...d, argv: null, diagnostics }
 }
