@@ -5,7 +5,12 @@ import type { PcieFacts, PcieNode } from '../model/pcie.js'
 import type { FsReader } from './fs.js'
 import { EXT_CAP_ACS, acsAt, extCaps, portType } from './pcie-caps.js'
 import { attempt, readLink, readText } from './proc.js'
-import type { PciTopology } from './topology.js'
+
+/** Where each function sits in sysfs (the diagnosis layer's PciTopology provides it). */
+export interface PciPaths {
+  all(): ReadonlyMap<string, string>
+  parentBridge(address: string): string | null
+}
 
 const HEADER = 256
 const CONFIG_END = 4096
@@ -46,7 +51,7 @@ export function readNode(fs: FsReader, address: string, devPath: string, parent:
 }
 
 /** Every PCI function in sysfs. */
-export function readPcieFacts(fs: FsReader, topo: PciTopology): PcieFacts {
+export function readPcieFacts(fs: FsReader, topo: PciPaths): PcieFacts {
   const nodes = new Map<string, PcieNode>()
   let unreadable = 0
   for (const [address, devPath] of topo.all()) {

@@ -4,19 +4,20 @@
 // devices behind it, a multi-function device, a PCIe-to-PCI bridge with conventional devices, and a
 // pcie_acs_override= word a stock kernel ignores. Witnesses: sysfs groups (witness.json) and lspci -vvv.
 // LSVFIO_ACS_KERNELS=6.12 limits the kernels (development); the default is every x86 kernel.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import type { JsonCheckDocument } from '../../src/render/json-diagnose-types.js'
 import type { JsonDocument } from '../../src/render/json-types.js'
+import { closed, loadSchema } from '../helpers/schema.js'
 import { lspciAcs } from './witness-acs.js'
 import { KERNELS, bootGuest, readOut, REPO, vmAvailable, type KernelName } from './harness.js'
 
 const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 const kernels = (process.env['LSVFIO_ACS_KERNELS']?.split(',') ?? [...KERNELS]).filter((k): k is KernelName => (KERNELS as readonly string[]).includes(k))
 const avail = vmAvailable(kernels)
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object)
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(closed(loadSchema('lsvfio.schema.json')))
 
 const DISABLED = '0000:00:15.0'
 export const ACS_TOPOLOGY: readonly string[] = [

@@ -10,7 +10,7 @@ import { breakOf, isolationFromPcie, pcieDiagnosis } from '../../src/diagnose/pc
 import { compareGroups, ownerOf, predictGroups } from '../../src/diagnose/pcie-groups.js'
 import { extCaps } from '../../src/inspect/pcie-caps.js'
 import { readPcieFacts } from '../../src/inspect/pcie-path.js'
-import { PciTopology } from '../../src/inspect/topology.js'
+import { PciTopology } from '../../src/diagnose/topology.js'
 import type { PcieFacts, PcieNode } from '../../src/model/pcie.js'
 import { ReplayFs } from '../../src/snapshot/replay.js'
 import { lspciAcs } from '../vm/witness-acs.js'
