@@ -50,6 +50,62 @@ export interface Inventory {
   opened: boolean
   /** Why not viable, who holds what, what opening resets, host readiness; absent when not gathered. */
   diagnostics?: Diagnostics
+  /** Mediated devices: parents with their types, and mdevctl's defined mdevs; absent when the host has none. */
+  mdev?: MdevInventory
+}
+
+export interface MdevInventory {
+  /** Every device with mdev_supported_types (/sys/class/mdev_bus): PCI or not. */
+  parents: readonly MdevParent[]
+  /** mdevctl's configurations (/etc/mdevctl.d/PARENT/UUID), started or not. */
+  defined: readonly MdevDefined[]
+}
+
+export interface MdevParent {
+  /** dev_name() of the parent: "0000:01:00.0", or "mtty" for the kernel's sample drivers. */
+  name: string
+  /** Its sysfs directory (/sys/devices/...). */
+  path: string
+  bus: string | null
+  driver: string | null
+  types: readonly MdevType[]
+}
+
+export interface MdevType {
+  /** The directory name under mdev_supported_types ("nvidia-35", "mtty-2"): what create takes. */
+  id: string
+  /** The type's name file; null when the driver has none. */
+  name: string | null
+  description: string | null
+  /** vfio-pci, vfio-ccw, vfio-ap …: the VFIO device API the mdevs offer. */
+  deviceApi: string | null
+  /** How many more mdevs of this type can be created now; null when unreadable. */
+  availableInstances: number | null
+  /** UUIDs of the mdevs created from this type. */
+  devices: readonly string[]
+}
+
+export interface MdevDefined {
+  uuid: string
+  parent: string
+  type: string | null
+  /** "auto" (started at boot or when the parent appears) or "manual". */
+  start: string | null
+  /** The mdev exists in sysfs now. */
+  active: boolean
+  /** The parent device exists now. */
+  parentPresent: boolean
+}
+
+/** What sysfs says about a mediated device (bus "mdev"). */
+export interface MdevDevice {
+  uuid: string
+  /** The type's id (mdev_type link): "mtty-2". */
+  type: string | null
+  typeName: string | null
+  /** dev_name() of the parent device. */
+  parent: string
+  deviceApi: string | null
 }
 
 export interface HostInfo {
@@ -82,6 +138,9 @@ export interface IommuGroup {
   id: number
   /** noiommu-N group (no IOMMU protection; kernel is tainted). */
   noiommu: boolean
+  /** A group vfio made up for mediated devices (emulated IOMMU: the parent's driver translates DMA);
+   * sysfs names it "vfio-noiommu" too, but its node is /dev/vfio/N and it taints nothing. Absent: false. */
+  emulated?: boolean
   /** Default domain type from sysfs (DMA, DMA-FQ, identity …) or null. */
   domainType: string | null
   /** /dev/vfio/N or /dev/vfio/noiommu-N, null when absent (no member bound to a VFIO driver). */
@@ -220,6 +279,8 @@ export interface Device {
   sysfsConfig: Uint8Array | null
   /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
   vfio: Probe<VfioDeviceView> | null
+  /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
+  mdev?: MdevDevice
 }
 
 export interface VfioDeviceView {
@@ -241,8 +302,18 @@ export interface VfioDeviceView {
   config: Probe<ConfigSpace> | null
   /** --read-region: the bytes asked for; absent when not asked. */
   regionDump?: Probe<RegionDump>
+  /** VFIO_DEVICE_QUERY_GFX_PLANE with the PROBE flag (mediated devices only): which plane kinds a display
+   * device exports; ok(null) when the driver has no display (ENOTTY). Absent when not asked. */
+  gfx?: Probe<GfxPlanes | null>
   /** VFIO_DEVICE_GET_INFO reply. */
   raw?: RawReply | undefined
+}
+
+export interface GfxPlanes {
+  /** The primary plane can be exported as a dma-buf (VFIO_GFX_PLANE_TYPE_DMABUF). */
+  dmabuf: boolean
+  /** The primary plane is in a device region (VFIO_GFX_PLANE_TYPE_REGION). */
+  region: boolean
 }
 
 export interface ConfigSpace {

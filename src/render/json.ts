@@ -57,6 +57,7 @@ import {
   type JsonVfioDevice,
 } from './json-types.js'
 import { jsonDiagnostics } from './json-diagnose.js'
+import { jsonGfx, jsonMdevDevice, jsonMdevInventory } from './json-mdev.js'
 
 export * from './json-types.js'
 
@@ -239,6 +240,7 @@ function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
     config: v.config === null || !withBytes ? null : probe(v.config, config),
     regionDump: v.regionDump === undefined || !withBytes ? null : probe(v.regionDump, regionDump),
     raw: jsonRaw(v.raw),
+    ...(v.gfx === undefined ? {} : { gfx: jsonGfx(v.gfx) }),
   }
 }
 
@@ -269,6 +271,7 @@ export function jsonDevice(d: Device): JsonDevice {
     cdev: d.cdev,
     sysfsConfig: d.sysfsConfig === null || !withBytes ? null : bytesHex(d.sysfsConfig),
     vfio: d.vfio === null ? null : probe(d.vfio, vfioDevice),
+    ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
   }
 }
 
@@ -277,6 +280,7 @@ function group(g: IommuGroup): JsonGroup {
     id: g.id,
     name: g.noiommu ? `noiommu-${g.id}` : String(g.id),
     noiommu: g.noiommu,
+    ...(g.emulated === true ? { emulated: true } : {}),
     domainType: g.domainType,
     node: devNode(g.node),
     viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
@@ -312,6 +316,7 @@ function fullJson(inv: Inventory, meta: { version: string; opened: boolean; argv
     groups: inv.groups.map(group),
     ungrouped: inv.ungrouped.map(jsonDevice),
     diagnostics: inv.diagnostics === undefined ? null : jsonDiagnostics(inv.diagnostics),
+    ...(inv.mdev === undefined ? {} : { mdev: jsonMdevInventory(inv.mdev) }),
   }
 }
 

@@ -6,6 +6,7 @@ import type { Style } from './style.js'
 import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
+import { mdevLines } from './text-mdev.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
@@ -82,6 +83,8 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
     }
     blocks.push(block)
   }
+  const mdev = mdevLines(inv, view, style)
+  if (mdev.length > 0) blocks.push(mdev)
   // -v output separates groups with a blank line, like lspci -v separates devices.
   blocks.forEach((b, i) => {
     if (i > 0 && view.verbose >= 1) lines.push('')
