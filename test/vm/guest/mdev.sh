@@ -59,12 +59,19 @@ for _ in $(seq 50); do
 done
 readlink "/proc/$holder/fd/3" > "$OUT/holder.fd"
 
+# lsvfio asks the kernel only with --open once listing is passive; before that it always opens
+OPEN=
+"${L[@]}" --help 2>/dev/null | grep -q -- ' --open ' && OPEN=--open
+echo "$OPEN" > "$OUT/open-flag"
 # shellcheck disable=SC2086 # LSVFIO_ARGS is a word list
-run lsvfio "${L[@]}" --json --save "$OUT/snapshot.json" ${LSVFIO_ARGS:-}
-run lsvfio-vv "${L[@]}" -vv ${LSVFIO_ARGS:-}
-run lsvfio-tree "${L[@]}" -t
+run lsvfio "${L[@]}" --json --save "$OUT/snapshot.json" $OPEN ${LSVFIO_ARGS:-}
+run lsvfio-passive "${L[@]}" --json --no-open
+run lsvfio-vv "${L[@]}" -vv $OPEN ${LSVFIO_ARGS:-}
+run lsvfio-tree "${L[@]}" -t $OPEN
 run lsvfio-check "${L[@]}" check
-run lsvfio-sel "${L[@]}" --json -s 22222222-0000-4000-8000-000000000001 ${LSVFIO_ARGS:-}
+run lsvfio-check-json "${L[@]}" check --json
+run lsvfio-check-defined "${L[@]}" check -s "${DEFINED%% *}"
+run lsvfio-sel "${L[@]}" --json -s 22222222-0000-4000-8000-000000000001 $OPEN ${LSVFIO_ARGS:-}
 
 node "$REPO/test/vm/guest/mdev-witness.mjs" > "$OUT/mdev-witness.json"
 # the kernel's answers read by a second, independent reader (C, no code shared with lsvfio)
