@@ -14,4 +14,5 @@ export const CHECK_EXIT: Readonly<Record<VerdictKind | 'no-match', number>> = {
   'unsafe-interrupts': 9,
   'vf-token': 10,
   'no-match': 11,
+  'mdev-inactive': 12,
 }

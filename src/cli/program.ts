@@ -65,7 +65,8 @@ export const CHECK_EXIT_HELP = `Exit status of check (the first device that is n
   8 noiommu-only    only in a no-IOMMU group: no DMA isolation, not for VMs
   9 unsafe-interrupts  no interrupt remapping and allow_unsafe_interrupts off
  10 vf-token        a VF of a PF owned by vfio-pci: needs the PF's vf_token
- 11 no-match        the selection matched no device to check`
+ 11 no-match        the selection matched no device to check
+ 12 mdev-inactive   a mediated device mdevctl defines is not created (or its parent is gone)`
 
 function addSubcommands(p: Command): void {
   const c = p

@@ -177,6 +177,7 @@ export type VerdictKind =
   | 'noiommu-only'
   | 'unsafe-interrupts'
   | 'vf-token'
+  | 'mdev-inactive'
 
 export interface Reason {
   kind: VerdictKind
