@@ -20,8 +20,13 @@ export interface CliOptions {
   from: string | null
   save: string | null
   sysfsRoot: string | null
-  /** `lsvfio check`: verdicts per device instead of the listing (gather.open is its --open). */
-  command?: 'check'
+  /** `lsvfio check`: verdicts per device instead of the listing (gather.open is its --open);
+   * `metrics` and `nfd`: the fleet outputs (never open). */
+  command?: 'check' | 'metrics' | 'nfd'
+  /** metrics/nfd --output FILE: written atomically (a dot-file in the same directory, then renamed) */
+  output?: string | null
+  /** nfd --expiry: minutes until NFD ignores the file's labels */
+  expiryMinutes?: number
   /** check -q: print nothing, the exit status says it all */
   quiet?: boolean
 }

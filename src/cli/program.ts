@@ -93,6 +93,7 @@ function addSubcommands(p: Command): void {
   c.option('--save <file>', 'record every read of this run to FILE')
   c.addOption(new Option('--from <file>', 'judge a snapshot saved with --save').conflicts('save'))
   c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
+  addFleetCommands(p)
   p.command('completion')
     .description('print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)')
     .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
@@ -161,11 +162,12 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
   if (ran !== p) {
     // Where to read the host from and how to colour may come first (lsvfio --from FILE check); the rest belongs to the listing.
     const given = Object.keys(p.opts()).filter((k) => p.getOptionValueSource(k) === 'cli')
-    const shared = ran.name() === 'check' ? ['from', 'save', 'sysfsRoot', 'color'] : []
+    const shared = ran.name() === 'check' ? ['from', 'save', 'sysfsRoot', 'color'] : FLEET_COMMANDS.includes(ran.name()) ? ['from', 'save', 'sysfsRoot'] : []
     const wrong = given.filter((k) => !shared.includes(k))
     if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
     if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
     for (const k of given) if (ran.getOptionValueSource(k) !== 'cli') ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
+    if (FLEET_COMMANDS.includes(ran.name())) return { kind: 'run', options: fleetOptions(ran) }
     return { kind: 'run', options: checkOptions(ran) }
   }
   const o = p.opts<Raw>()
@@ -279,4 +281,50 @@ function wrap(text: string, width = 78): string {
 
 function helpAfter(): string {
   return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. lsvfio check has its own\n(lsvfio check --help). See lsvfio(8).\n`
+}
+
+// `lsvfio metrics` and `lsvfio nfd`: the fleet outputs. Passive always (no --open): safe every minute.
+const FLEET_COMMANDS = ['metrics', 'nfd']
+
+function addFleetCommands(p: Command): void {
+  const add = (name: string, desc: string): Command => {
+    const c = p
+      .command(name)
+      .description(desc)
+      .exitOverride()
+      .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+      .allowExcessArguments(false)
+      .action(() => {})
+    c.option('-o, --output <file>', 'write FILE atomically (a dot-file in its directory, then renamed) instead of stdout')
+    c.option('--save <file>', 'record every read of this run to FILE')
+    c.addOption(new Option('--from <file>', 'a snapshot saved with --save instead of this host').conflicts('save'))
+    c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
+    return c
+  }
+  add('metrics', "Prometheus metrics for node_exporter's textfile collector: host readiness, per device and group readiness (the check verdicts), SR-IOV VFs counted per PF. Opens nothing; exits 0 when written.")
+  const nfd = add('nfd', 'A Node Feature Discovery feature file (features.d): IOMMU, interrupt remapping, ready device counts, per vendor:device. Opens nothing; exits 0 when written.')
+  nfd.option('--expiry <minutes>', 'minutes until NFD ignores the labels (refresh more often than this)', '10')
+}
+
+function fleetOptions(c: Command): CliOptions {
+  const o = c.opts<{ output?: string; save?: string; from?: string; sysfsRoot?: string; expiry?: string }>()
+  const expiry = o.expiry === undefined ? 10 : Number(o.expiry)
+  if (!Number.isInteger(expiry) || expiry < 1 || expiry > 525_600) throw new UsageError(`--expiry ${o.expiry ?? ''}: give whole minutes from 1 to 525600 (e.g. --expiry 10)`)
+  return {
+    command: c.name() === 'nfd' ? 'nfd' : 'metrics',
+    selection: ALL,
+    gather: { open: false, via: 'auto', configBytes: 0, readRegion: null, diagnose: true, raw: false },
+    format: 'text',
+    verbose: 0,
+    numeric: 0,
+    color: 'never',
+    ascii: false,
+    hex: 0,
+    hexdump: false,
+    from: o.from ?? null,
+    save: o.save ?? null,
+    sysfsRoot: o.sysfsRoot ?? null,
+    output: o.output ?? null,
+    expiryMinutes: expiry,
+  }
 }

@@ -17,11 +17,13 @@ import { InternalError } from '../errors.js'
 import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
+import { runFleet } from './fleet.js'
 import type { CliOptions } from './options.js'
-import type { RunResult } from './result.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
+  if (o.command === 'metrics' || o.command === 'nfd') return runFleet(host, o, meta)
   const g = inspect(host, o.selection, o.gather)
   const inv = judged(host.fs, g)
   const stderr: string[] = []
@@ -34,7 +36,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
     const lines =

@@ -296,7 +296,17 @@ function group(g: IommuGroup): JsonGroup {
  * (A capability's own `raw` payload is a string and stays: it is part of the decoded chain.) */
 let withBytes = false
 
-export function toJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[]; bytes?: boolean }): JsonDocument {
+export interface JsonMeta {
+  version: string
+  opened: boolean
+  argv?: string[]
+  bytes?: boolean
+  /** This run's host name (null for a replay) and time: documents of many hosts can be merged. */
+  hostname?: string | null | undefined
+  now?: Date | undefined
+}
+
+export function toJson(inv: Inventory, meta: JsonMeta): JsonDocument {
   withBytes = meta.bytes === true
   try {
     return fullJson(inv, meta)
@@ -305,10 +315,12 @@ export function toJson(inv: Inventory, meta: { version: string; opened: boolean;
   }
 }
 
-function fullJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[] }): JsonDocument {
+function fullJson(inv: Inventory, meta: JsonMeta): JsonDocument {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'lsvfio', version: meta.version },
+    ...(meta.hostname !== undefined ? { hostname: meta.hostname } : {}),
+    ...(meta.now !== undefined ? { time: meta.now.toISOString() } : {}),
     argv: meta.argv === undefined ? null : [...meta.argv],
     opened: meta.opened,
     failures: inv.failures,
