@@ -34,7 +34,12 @@ describe.each(dirs)('mdev fixture %s', (dir) => {
   it('replays to the JSON lsvfio printed live, with the same exit status', () => {
     const r = replay('--json')
     expect(r.stderr).toBe('')
-    expect({ ...(JSON.parse(r.stdout) as JsonDocument), argv: null }).toEqual({ ...live, argv: null })
+    // the run's argv, host name and time are the run's own
+    const strip = (d: JsonDocument): JsonDocument => {
+      const { hostname: _h, time: _t, ...rest } = d
+      return { ...rest, argv: null }
+    }
+    expect(strip(JSON.parse(r.stdout) as JsonDocument)).toEqual(strip(live))
     expect(r.status).toBe(Number(file('lsvfio.rc').trim()))
   })
 
@@ -47,6 +52,17 @@ describe.each(dirs)('mdev fixture %s', (dir) => {
     if (t === undefined || t.availableInstances === null) throw new Error('fixture lacks mtty-1')
     t.availableInstances += 1
     expect(witnesses(tampered).mismatches.map((m) => m.field)).toEqual(['availableInstances', 'availableInstances'])
+  })
+
+  it('lsvfio metrics and nfd count each type\'s available instances as mdevctl types reports them', () => {
+    const types = json<MdevctlTypes>('mdevctl-types.json').flatMap((o) => Object.entries(o).flatMap(([parent, xs]) => xs.flatMap((x) => Object.entries(x).map(([id, v]) => ({ parent, id, n: v.available_instances })))))
+    expect(types.length).toBe(8)
+    const metrics = replay('metrics').stdout
+    const nfd = replay('nfd').stdout
+    for (const t of types) {
+      expect(metrics).toMatch(new RegExp(`^lsvfio_mdev_available_instances\\{parent="${t.parent}",type="${t.id}",[^}]*\\} ${t.n}$`, 'm'))
+      expect(nfd).toContain(`/mdev-${t.id}=${t.n}\n`)
+    }
   })
 
   it('-vv shows the parents, their types and instances, and the vGPU-like devices with their display', () => {
