@@ -31,7 +31,7 @@ async function load(boot: BootResult): Promise<Run> {
   const out = (n: string): Promise<string> => readOut(boot.outDir, n)
   for (const n of ['metrics', 'nfd', 'scrape']) expect(`${n} ${(await out(`${n}.rc`)).trim()}`, await out(`${n}.err`)).toBe(`${n} 0`)
   // --output left the files and no temporary dot-file
-  expect((await out('written.txt')).split('\n').filter((l) => l !== '' && !l.endsWith(':'))).toEqual(['lsvfio.prom', 'lsvfio'])
+  expect((await out('written.txt')).split('\n').filter((l) => l !== '' && !l.endsWith(':')).sort()).toEqual(['lsvfio', 'lsvfio.prom'])
   const nfdText = await out('nfd/lsvfio')
   return {
     boot,
