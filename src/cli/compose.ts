@@ -1,10 +1,10 @@
 // The composition root: the real host, a recording host (--save), a replaying host (--from) or a
 // rooted tree (--sysfs-root). Nothing below cli/ chooses.
 import { readFileSync } from 'node:fs'
-import { EnvironmentError } from '../errors.js'
+import { EnvironmentError, UsageError } from '../errors.js'
 import type { Host } from '../inspect/host.js'
 import { NodeFs } from '../inspect/node-fs.js'
-import { loadSystemPciIds } from '../inspect/pci-ids.js'
+import { loadSystemPciIds, type NameDb, openPciIds } from '../inspect/pci-ids.js'
 import { FfiSys } from '../kernel/ffi-sys.js'
 import type { Sys } from '../kernel/sys.js'
 import type { CompactDoc } from '../snapshot/compact.js'
@@ -40,8 +40,18 @@ export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   return readSnapshot(text, file)
 }
 
+/** -i FILE: unlike the search path, a file the user named must be there. */
+function idFile(file: string): NameDb {
+  try {
+    return openPciIds(file)
+  } catch (e: unknown) {
+    const code = (e as { code?: string }).code ?? 'EIO'
+    throw new UsageError(`-i ${file}: cannot read the PCI ID database: ${code}; give a pci.ids file (plain or gzip-compressed)`)
+  }
+}
+
 export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
-  const names = loadSystemPciIds()
+  const names = o.idFile == null ? loadSystemPciIds() : idFile(o.idFile)
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
     return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null }

@@ -13,6 +13,8 @@ export interface CliOptions {
   numeric: 0 | 1 | 2
   color: ColorWhen
   ascii: boolean
+  /** -i FILE: the PCI ID database instead of the system's (the listing only) */
+  idFile?: string | null
   /** -x count: 1 → 64 bytes, 3 → 256, 4 → 4096 in lspci's -x layout */
   hex: number
   /** --hexdump: every raw kernel reply with labelled fields */

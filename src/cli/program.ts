@@ -37,6 +37,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
   p.addOption(opt('--color <when>', 'colour: auto, always or never', display).choices(['auto', 'always', 'never']).default('auto'))
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
+  p.addOption(opt('-i, --id-file <file>', 'PCI ID database to name devices with (pci.ids, plain or .gz), instead of the system\'s', display))
   p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
   p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
   p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR only with -s/-g: reading device registers can have side effects)', display))
@@ -121,6 +122,7 @@ interface Raw {
   numeric: number
   color: ColorWhen
   ascii?: boolean
+  idFile?: string
   hex: number
   hexdump?: boolean
   readRegion?: string
@@ -193,6 +195,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
       color: o.color,
       ascii: o.ascii ?? false,
+      idFile: o.idFile ?? null,
       hex: o.hex,
       hexdump: o.hexdump ?? false,
       from: o.from ?? null,

@@ -31,6 +31,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     if (none !== null) stderr.push(none)
     else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
   }
+  if (host.names === null && o.numeric !== 1 && hasPci(inv)) stderr.push(NO_PCI_IDS)
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
@@ -56,4 +57,11 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
 function tableVerdicts(inv: Inventory, facts: Facts | null, o: CliOptions): readonly Verdict[] {
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
+}
+
+export const NO_PCI_IDS =
+  'no PCI ID database (pci.ids or pci.ids.gz in /usr/share/misc, /usr/share/hwdata or /usr/share), so devices are shown by number: install one (Debian, Ubuntu: apt install pci.ids; Fedora: dnf install hwdata) or name a file with -i FILE'
+
+function hasPci(inv: Inventory): boolean {
+  return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
 }
