@@ -18,6 +18,14 @@ export interface Composed {
   host: Host
   /** The snapshot to write when --save was given. */
   recording: Recording | null
+  /** What --from replays: who recorded it and when. */
+  replay?: ReplayOrigin | null
+}
+
+export interface ReplayOrigin {
+  file: string
+  tool: string
+  created: string
 }
 
 /** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
@@ -54,7 +62,7 @@ export function composeHost(o: CliOptions, tool: string, argv: string[], now: Da
   const names = o.idFile == null ? loadSystemPciIds() : idFile(o.idFile)
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
-    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null }
+    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, replay: { file: o.from, tool: doc.tool, created: doc.created } }
   }
   const fs = new NodeFs(o.sysfsRoot ?? '')
   const sys = o.sysfsRoot === null ? new FfiSys() : NO_KERNEL

@@ -74,6 +74,18 @@ function say(line: string): void {
   }
 }
 
+/** Writes the --save file; null, or the one line that says why it could not be written. */
+function saveSnapshot(file: string, text: string): string | null {
+  try {
+    writeFileSync(file, text)
+    return null
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO'
+    const why: Record<string, string> = { EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device' }
+    return `--save ${file}: cannot write the snapshot: ${code} (${why[code] ?? (e instanceof Error ? e.message : String(e))}); the listing above is complete, give a writable path to save it`
+  }
+}
+
 function main(): number {
   const argv = process.argv.slice(2)
   const v = version()
@@ -86,12 +98,19 @@ function main(): number {
       return code
     }
     const o = parsed.options
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
+    const { host, recording, replay } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, replay: replay ?? null })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
+    // The listing first: a snapshot that cannot be written does not cost the user what was gathered.
     writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
+    if (recording !== null && o.save !== null) {
+      const failed = saveSnapshot(o.save, compactSnapshot(recording.doc))
+      if (failed !== null) {
+        say(failed)
+        code = EXIT.fatal
+      }
+    }
     return code
   } catch (e: unknown) {
     // A closed pipe (lsvfio | head -1) is a normal end, not an error.

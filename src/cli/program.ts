@@ -35,7 +35,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('--table', 'one row per device: address, name, driver, group, viable, ready (as lsvfio check judges it)', modes).conflicts(['json', 'tree']))
   p.addOption(opt('-v, --verbose', 'more detail: -v regions and IRQs, -vv everything decoded, -vvv raw values too', display).argParser(count).default(0))
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
-  p.addOption(opt('--color <when>', 'colour: auto, always or never', display).choices(['auto', 'always', 'never']).default('auto'))
+  p.addOption(opt('--color <when>', 'colour: auto, always or never (--color alone: always)', display).choices(['auto', 'always', 'never']).default('auto'))
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
   p.addOption(opt('-i, --id-file <file>', 'PCI ID database to name devices with (pci.ids, plain or .gz), instead of the system\'s', display))
   p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
@@ -89,7 +89,7 @@ function addSubcommands(p: Command): void {
   c.option('-q, --quiet', 'print nothing; the exit status is the verdict')
   c.option('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)')
   c.addOption(new Option('--via <path>', 'with --open: group, cdev or auto').choices(['auto', 'group', 'cdev']).default('auto'))
-  c.addOption(new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'))
+  c.addOption(new Option('--color <when>', 'colour: auto, always or never (--color alone: always)').choices(['auto', 'always', 'never']).default('auto'))
   c.option('--save <file>', 'record every read of this run to FILE')
   c.addOption(new Option('--from <file>', 'judge a snapshot saved with --save').conflicts('save'))
   c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
@@ -137,8 +137,21 @@ interface Raw {
   sysfsRoot?: string
 }
 
-export function parseArgs(argv: readonly string[], version: string): ParseResult {
+/** lspci's and GNU's habits commander does not have: `help [command]`, and --color with its WHEN left
+ * out meaning always (as ls --color): at the end, before an option or before a command. */
+function lspciHabits(argv: readonly string[], p: Command): readonly string[] {
+  if (argv[0] === 'help') {
+    const c = p.commands.find((x) => x.name() === argv[1])
+    if (argv.length > 2 || (argv[1] !== undefined && c === undefined)) throw new UsageError(`help takes one command: ${p.commands.map((x) => x.name()).join(', ')} (see lsvfio --help)`)
+    return argv[1] === undefined ? ['--help'] : [argv[1], '--help']
+  }
+  const bare = (next: string | undefined): boolean => next === undefined || next.startsWith('-') || p.commands.some((c) => c.name() === next)
+  return argv.map((a, i) => (a === '--color' && bare(argv[i + 1]) ? '--color=always' : a))
+}
+
+export function parseArgs(given: readonly string[], version: string): ParseResult {
   const p = buildProgram(version)
+  const argv = lspciHabits(given, p)
   let ran: Command = p
   p.hook('preAction', (_root, action) => {
     ran = action
@@ -179,7 +192,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     driver: o.driver ?? null,
   }
   if (o.verbose > 3) throw new UsageError('at most -vvv')
-  if (o.hex === 2 || o.hex > 4) throw new UsageError('-x shows 64 bytes, -xxx 256 and -xxxx 4096 (as lspci); -xx and more than four are not defined')
+  if (o.hex > 4) throw new UsageError('-x shows 64 bytes (-xx too, as lspci), -xxx 256 and -xxxx 4096; more than four are not defined')
   const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
   if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
     throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
@@ -196,7 +209,8 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
       color: o.color,
       ascii: o.ascii ?? false,
       idFile: o.idFile ?? null,
-      hex: o.hex,
+      // lspci's -xx shows what -x does
+      hex: o.hex === 2 ? 1 : o.hex,
       hexdump: o.hexdump ?? false,
       from: o.from ?? null,
       save: o.save ?? null,

@@ -19,8 +19,9 @@ import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes
 import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
 import type { RunResult } from './result.js'
+import type { ReplayOrigin } from './compose.js'
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; replay?: ReplayOrigin | null }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
   const g = inspect(host, o.selection, o.gather)
   const inv = judged(host.fs, g)
@@ -37,13 +38,14 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
+    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii, recorded: meta.replay != null }
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
         : o.format === 'table'
           ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
           : renderText(inv, view, style)
+    if (meta.replay != null) lines.unshift(style.warn(replayBanner(meta.replay, inv)), '')
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
@@ -65,3 +67,13 @@ export const NO_PCI_IDS =
 function hasPci(inv: Inventory): boolean {
   return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
 }
+
+/** The first line of a replay: what is shown was recorded elsewhere, when, and by what. */
+export function replayBanner(r: ReplayOrigin, inv: Inventory): string {
+  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.created) ? `${r.created.slice(0, 10)} ${r.created.slice(11, 19)} UTC` : 'at an unknown time'
+  const kernel = inv.host.kernel != null ? ` on kernel ${visible(inv.host.kernel)}` : ''
+  return `Replay of ${visible(r.file)}: recorded ${when} by ${visible(r.tool)}${kernel}; nothing on this host was read or opened`
+}
+
+/** A snapshot's strings are whatever its author wrote: control characters are shown, not sent to the terminal. */
+const visible = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
