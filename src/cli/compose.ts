@@ -12,7 +12,8 @@ import type { SnapshotDoc } from '../snapshot/doc.js'
 import { readSnapshot } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
-import type { CliOptions } from './options.js'
+import type { Source } from './options.js'
+import type { ReplayOrigin } from './result.js'
 
 export interface Composed {
   host: Host
@@ -22,10 +23,14 @@ export interface Composed {
   replay?: ReplayOrigin | null
 }
 
-export interface ReplayOrigin {
-  file: string
-  tool: string
-  created: string
+/** -i FILE: unlike the search path, a file the user named must be there. */
+function idFile(file: string): NameDb {
+  try {
+    return openPciIds(file)
+  } catch (e: unknown) {
+    const code = (e as { code?: string }).code ?? 'EIO'
+    throw new UsageError(`-i ${file}: cannot read the PCI ID database: ${code}; give a pci.ids file (plain or gzip-compressed)`)
+  }
 }
 
 /** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
@@ -48,17 +53,7 @@ export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   return readSnapshot(text, file)
 }
 
-/** -i FILE: unlike the search path, a file the user named must be there. */
-function idFile(file: string): NameDb {
-  try {
-    return openPciIds(file)
-  } catch (e: unknown) {
-    const code = (e as { code?: string }).code ?? 'EIO'
-    throw new UsageError(`-i ${file}: cannot read the PCI ID database: ${code}; give a pci.ids file (plain or gzip-compressed)`)
-  }
-}
-
-export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
+export function composeHost(o: Source, tool: string, argv: string[], now: Date): Composed {
   const names = o.idFile == null ? loadSystemPciIds() : idFile(o.idFile)
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)

@@ -10,12 +10,14 @@
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname as osHostname } from 'node:os'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
+import { writeAtomic } from './write-atomic.js'
 
 function version(): string {
   try {
@@ -98,14 +100,19 @@ function main(): number {
       return code
     }
     const o = parsed.options
-    const { host, recording, replay } = composeHost(o, `lsvfio ${v}`, argv, new Date())
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, replay: replay ?? null })
+    const now = new Date()
+    const { host, recording, replay } = composeHost(o.source, `lsvfio ${v}`, argv, now)
+    // A replay or a rooted tree is not this host: no host name for it.
+    const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now, replay: replay ?? null })
     code = r.exitCode
-    // The listing first: a snapshot that cannot be written does not cost the user what was gathered.
-    writeAll(1, r.stdout)
+    const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
+    if (file !== null) writeAtomic(file, r.stdout)
+    else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
-    if (recording !== null && o.save !== null) {
-      const failed = saveSnapshot(o.save, compactSnapshot(recording.doc))
+    // After the listing: a snapshot that cannot be written does not cost the user what was gathered.
+    if (recording !== null && o.source.save !== null) {
+      const failed = saveSnapshot(o.source.save, compactSnapshot(recording.doc))
       if (failed !== null) {
         say(failed)
         code = EXIT.fatal

@@ -7,3 +7,21 @@ export interface RunResult {
   exitCode: number
   inventory: Inventory
 }
+
+/** What the run is told about itself: the version, its arguments, and for the JSON documents and the
+ * fleet outputs the host name (null for a replay) and the time it ran. */
+export interface RunMeta {
+  version: string
+  argv: string[]
+  hostname?: string | null
+  now?: Date
+  /** --from: the snapshot replayed, for the banner of the text views */
+  replay?: ReplayOrigin | null
+}
+
+/** What --from replays: the file, and who recorded it when (the snapshot's own header). */
+export interface ReplayOrigin {
+  file: string
+  tool: string
+  created: string
+}

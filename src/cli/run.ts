@@ -17,12 +17,17 @@ import { InternalError } from '../errors.js'
 import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
-import type { CliOptions } from './options.js'
-import type { RunResult } from './result.js'
-import type { ReplayOrigin } from './compose.js'
+import { runFleet } from './fleet.js'
+import type { CliOptions, ListOptions } from './options.js'
+import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; replay?: ReplayOrigin | null }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
+  if (o.command === 'list') return runList(host, o, style, meta)
+  return runFleet(host, o, meta)
+}
+
+function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunResult {
   const g = inspect(host, o.selection, o.gather)
   const inv = judged(host.fs, g)
   const stderr: string[] = []
@@ -32,13 +37,13 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     if (none !== null) stderr.push(none)
     else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
   }
-  if (host.names === null && o.numeric !== 1 && hasPci(inv)) stderr.push(NO_PCI_IDS)
+  if (host.names === null && o.view.numeric !== 1 && hasPci(inv)) stderr.push(NO_PCI_IDS)
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii, recorded: meta.replay != null }
+    const view = { ...o.view, recorded: meta.replay != null }
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
@@ -56,7 +61,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
 }
 
 /** --table's READY column: the verdict lsvfio check gives, for every listed device. */
-function tableVerdicts(inv: Inventory, facts: Facts | null, o: CliOptions): readonly Verdict[] {
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): readonly Verdict[] {
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }
