@@ -34,9 +34,13 @@ describe.each(dirs)('mdev fixture %s', (dir) => {
   it('replays to the JSON lsvfio printed live, with the same exit status', () => {
     const r = replay('--json')
     expect(r.stderr).toBe('')
-    // the run's argv, host name and time are the run's own; diagnostics.pcie came after the capture
+    // the run's argv, host name and time are the run's own; diagnostics.pcie and the PCI identity's id,
+    // subsystemId and subsystem names came after the capture (additive)
+    const added = ['id', 'subsystemId', 'subsystemVendorName', 'subsystemName']
+    const withoutAdded = (v: unknown, parent = ''): unknown =>
+      Array.isArray(v) ? v.map((x) => withoutAdded(x, parent)) : v === null || typeof v !== 'object' ? v : Object.fromEntries(Object.entries(v).filter(([k]) => parent !== 'pci' || !added.includes(k)).map(([k, x]) => [k, withoutAdded(x, k)]))
     const strip = (d: JsonDocument): JsonDocument => {
-      const { hostname: _h, time: _t, ...rest } = d
+      const { hostname: _h, time: _t, ...rest } = withoutAdded(d) as JsonDocument
       if (rest.diagnostics === undefined || rest.diagnostics === null) return { ...rest, argv: null }
       const { pcie: _p, ...diagnostics } = rest.diagnostics
       return { ...rest, argv: null, diagnostics }
