@@ -4,7 +4,9 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
+import { closed, loadSchema } from '../helpers/schema.js'
 import type { JsonDocument } from '../../src/render/json-types.js'
 import { Ledger } from '../vm/compare.js'
 import { compareMdevctl, compareMdevread, compareMdevSysfs, type MdevctlList, type MdevctlTypes, type MdevRead, type MdevWitness } from '../vm/compare-mdev.js'
@@ -54,6 +56,19 @@ describe.each(dirs)('mdev fixture %s', (dir) => {
     if (t === undefined || t.availableInstances === null) throw new Error('fixture lacks mtty-1')
     t.availableInstances += 1
     expect(witnesses(tampered).mismatches.map((m) => m.field)).toEqual(['availableInstances', 'availableInstances'])
+  })
+
+  it('check: the defined mdev that is not started is mdev-inactive (exit 12) with the mdevctl and sysfs commands', () => {
+    const r = replay('check', '-s', '44444444-0000-4000-8000-000000000001', '--json')
+    expect(r.status).toBe(12)
+    const doc = JSON.parse(r.stdout) as { verdicts: { address: string; reasons: { kind: string; fix: string[] }[] }[] }
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(closed(loadSchema('lsvfio-check.schema.json')))
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true)
+    expect(doc.verdicts).toMatchObject([{ address: '44444444-0000-4000-8000-000000000001', reasons: [{ kind: 'mdev-inactive' }] }])
+    expect(doc.verdicts[0]?.reasons[0]?.fix).toEqual([
+      'mdevctl start -u 44444444-0000-4000-8000-000000000001',
+      'echo 44444444-0000-4000-8000-000000000001 > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create',
+    ])
   })
 
   it('lsvfio metrics and nfd count each type\'s available instances as mdevctl types reports them', () => {
