@@ -7,6 +7,7 @@ import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
+import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
 
 export const NO_OPEN_NOTE = '--no-open: nothing was opened; device details need opening, which resets vfio-pci devices'
@@ -56,7 +57,8 @@ function hostSummary(inv: Inventory, style: Style): string[] {
   return [`${style.label('Host:')} ${parts.join(', ')}`, nodes.join('  '), '']
 }
 
-export function renderText(inv: Inventory, view: ViewOptions, style: Style): string[] {
+export function renderText(input: Inventory, view: ViewOptions, style: Style): string[] {
+  const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblems(inv, style))

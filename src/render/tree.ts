@@ -9,6 +9,7 @@ import { holderSuffix } from './text-diagnose.js'
 import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
 import { NO_OPEN_NOTE, hostProblems } from './text.js'
+import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
 
 export interface TreeNode {
@@ -119,7 +120,8 @@ function groupNode(g: IommuGroup, view: ViewOptions, style: Style): TreeNode {
   return { label: groupHeader(g, style), children }
 }
 
-export function renderTree(inv: Inventory, view: ViewOptions, style: Style): string[] {
+export function renderTree(input: Inventory, view: ViewOptions, style: Style): string[] {
+  const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblems(inv, style))
