@@ -8,14 +8,17 @@
 // action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
 // every fd it held, which is exactly the release a normal close does (vfio-pci resets on release as on
 // close). Nothing is half-written: output and --save files are written only after the run.
-import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { fstatSync, readFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
+import { safe } from '../render/safe.js'
 import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
+import { savedLine, writeSnapshotFile } from './save.js'
+import { colorLevel, localeIsUtf8 } from './terminal.js'
 
 function version(): string {
   try {
@@ -40,10 +43,6 @@ function stdoutIsTty(): boolean {
   }
 }
 
-function useColor(when: 'auto' | 'always' | 'never'): boolean {
-  if (when !== 'auto') return when === 'always'
-  return process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb' && stdoutIsTty()
-}
 
 /** Thrown when the reader went away: the run ends quietly with its own exit status. */
 class PipeClosed extends Error {}
@@ -68,7 +67,7 @@ function writeAll(fd: number, text: string): void {
 
 function say(line: string): void {
   try {
-    writeAll(2, `lsvfio: ${line}\n`)
+    writeAll(2, `lsvfio: ${safe(line)}\n`)
   } catch {
     // stderr is gone too: nothing left to tell
   }
@@ -85,13 +84,21 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
-    const o = parsed.options
+    // Box-drawing characters only where the locale can show them.
+    const o = { ...parsed.options, ascii: parsed.options.ascii || !localeIsUtf8(process.env) }
     const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
+    const level = colorLevel(o.color, process.env, stdoutIsTty)
+    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
+    let saved: string | null = null
+    if (recording !== null && o.save !== null) {
+      const doc = recording.shareable()
+      writeSnapshotFile(o.save, compactSnapshot(doc), o.force === true)
+      saved = savedLine(o.save, doc)
+    }
     writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
+    if (saved !== null) say(saved)
     return code
   } catch (e: unknown) {
     // A closed pipe (lsvfio | head -1) is a normal end, not an error.

@@ -19,6 +19,8 @@ export interface CliOptions {
   hexdump: boolean
   from: string | null
   save: string | null
+  /** --force: --save may replace an existing file */
+  force?: boolean
   sysfsRoot: string | null
   /** `lsvfio check`: verdicts per device instead of the listing (gather.open is its --open). */
   command?: 'check'

@@ -46,6 +46,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('--no-open', 'sysfs only: open nothing under /dev/vfio, so no device is reset', other))
   p.addOption(opt('--via <path>', 'how to reach devices: group (container), cdev (/dev/vfio/devices + iommufd) or auto', other).choices(['auto', 'group', 'cdev']).default('auto'))
   p.addOption(opt('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE', other))
+  p.addOption(opt('--force', 'with --save: replace FILE if it exists', other))
   p.addOption(opt('--from <file>', 'replay a snapshot saved with --save instead of this host', other).conflicts('save'))
   p.addOption(opt('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing', other).conflicts('from'))
   addSubcommands(p)
@@ -89,6 +90,7 @@ function addSubcommands(p: Command): void {
   c.addOption(new Option('--via <path>', 'with --open: group, cdev or auto').choices(['auto', 'group', 'cdev']).default('auto'))
   c.addOption(new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'))
   c.option('--save <file>', 'record every read of this run to FILE')
+  c.option('--force', 'with --save: replace FILE if it exists')
   c.addOption(new Option('--from <file>', 'judge a snapshot saved with --save').conflicts('save'))
   c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
   p.command('completion')
@@ -129,6 +131,7 @@ interface Raw {
   open: boolean
   via: 'auto' | 'group' | 'cdev'
   save?: string
+  force?: boolean
   from?: string
   sysfsRoot?: string
 }
@@ -158,7 +161,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
   if (ran !== p) {
     // Where to read the host from and how to colour may come first (lsvfio --from FILE check); the rest belongs to the listing.
     const given = Object.keys(p.opts()).filter((k) => p.getOptionValueSource(k) === 'cli')
-    const shared = ran.name() === 'check' ? ['from', 'save', 'sysfsRoot', 'color'] : []
+    const shared = ran.name() === 'check' ? ['from', 'save', 'force', 'sysfsRoot', 'color'] : []
     const wrong = given.filter((k) => !shared.includes(k))
     if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
     if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
@@ -176,6 +179,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
   }
   if (o.verbose > 3) throw new UsageError('at most -vvv')
   if (o.hex === 2 || o.hex > 4) throw new UsageError('-x shows 64 bytes, -xxx 256 and -xxxx 4096 (as lspci); -xx and more than four are not defined')
+  if (o.force === true && o.save === undefined) throw new UsageError('--force only says that --save may replace its FILE; give --save FILE too')
   const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
   if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
     throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
@@ -195,6 +199,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
       hexdump: o.hexdump ?? false,
       from: o.from ?? null,
       save: o.save ?? null,
+      force: o.force ?? false,
       sysfsRoot: o.sysfsRoot ?? null,
     },
   }
@@ -211,6 +216,7 @@ interface RawCheck {
   via: 'auto' | 'group' | 'cdev'
   color: ColorWhen
   save?: string
+  force?: boolean
   from?: string
   sysfsRoot?: string
 }
@@ -218,6 +224,7 @@ interface RawCheck {
 function checkOptions(c: Command): CliOptions {
   const o = c.opts<RawCheck>()
   const positional = c.processedArgs[0] as string | undefined
+  if (o.force === true && o.save === undefined) throw new UsageError('check: --force only says that --save may replace its FILE; give --save FILE too')
   if (positional !== undefined && o.slot !== undefined) throw new UsageError('check: give the device either as an argument or with -s, not both')
   const s = positional ?? o.slot
   const selection: Selection = {
@@ -241,6 +248,7 @@ function checkOptions(c: Command): CliOptions {
     hexdump: false,
     from: o.from ?? null,
     save: o.save ?? null,
+    force: o.force ?? false,
     sysfsRoot: o.sysfsRoot ?? null,
   }
 }
