@@ -1,6 +1,6 @@
 // What the terminal and the environment ask for: colour (--color, FORCE_COLOR, NO_COLOR, TERM) and
 // whether box-drawing characters can be shown (the locale's character set). Pure: cli/main.ts passes
-// process.env and whether stdout is a terminal.
+// the environment and whether stdout is a terminal.
 
 export type Env = Readonly<Record<string, string | undefined>>
 
