@@ -1,8 +1,9 @@
 // Orchestration with no formatting logic: gather, pick the renderer, return what to print and the exit code.
 import { EXIT } from '../errors.js'
+import { judged } from '../diagnose/diagnose.js'
+import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
-import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
@@ -10,31 +11,11 @@ import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
-
-export interface RunResult {
-  stdout: string
-  stderr: string[]
-  exitCode: number
-  inventory: Inventory
-}
-
-/** Why a host shows no VFIO at all, and how to enable it. */
-export function noVfioMessage(inv: Inventory): string | null {
-  if (inv.groups.length > 0 || inv.ungrouped.length > 0 || inv.host.groupCount > 0) return null
-  const why: string[] = []
-  if (inv.host.iommus.length === 0) {
-    why.push('no IOMMU is active (/sys/class/iommu is empty): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)')
-  }
-  if (!inv.host.modules.includes('vfio_pci')) why.push('vfio-pci is not loaded: sudo modprobe vfio-pci')
-  if (inv.host.noiommuEnabled !== true && inv.host.iommus.length === 0) {
-    why.push('without an IOMMU, only no-IOMMU mode is possible (unsafe): modprobe vfio enable_unsafe_noiommu_mode=1')
-  }
-  return `no VFIO on this host: there are no IOMMU groups. ${why.join('; ')}.`
-}
+import type { RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const inv = inspect(host, o.selection, o.gather)
+  const inv = judged(host.fs, inspect(host, o.selection, o.gather))
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.

@@ -6,7 +6,7 @@ import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, renameS
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { EnvironmentError } from '../errors.js'
-import type { SnapshotDoc } from '../snapshot/format.js'
+import type { SnapshotDoc } from '../snapshot/doc.js'
 
 const code = (e: unknown): string => (e as { code?: string }).code ?? String(e)
 

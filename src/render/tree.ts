@@ -8,14 +8,10 @@ import { deviceLabel } from './text-device.js'
 import { holderSuffix } from './text-diagnose.js'
 import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
-import { NO_OPEN_NOTE, hostProblems } from './text.js'
+import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
+import type { TreeNode } from './tree-node.js'
 import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
-
-export interface TreeNode {
-  label: string
-  children: TreeNode[]
-}
 
 const leaf = (label: string): TreeNode => ({ label, children: [] })
 
@@ -124,7 +120,7 @@ export function renderTree(input: Inventory, view: ViewOptions, style: Style): s
   const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblems(inv, style))
+  lines.push(...hostProblemLines(inv, style))
   const roots = inv.groups.map((g) => {
     const n = groupNode(g, view, style)
     return { ...n, label: n.label + holderSuffix(g, inv.diagnostics, style) }

@@ -6,7 +6,7 @@
 // (a path added later and not listed here) is left out: a replay sees it as unknown (ENODATA).
 import { vfioLinkTarget } from '../inspect/holders.js'
 import { IOMMU_VFIO_PARAM, parseCmdline, qemuName } from '../inspect/proc.js'
-import type { FsEntry, SnapshotDoc } from './format.js'
+import type { FsEntry, SnapshotDoc } from './doc.js'
 
 /** Per-process files lsvfio reads; every other file of a process is left out. */
 const PROC_PID = /^\/proc\/(\d+|self)(?:\/(status|limits|comm|cmdline|fd|fd\/\d+|fdinfo\/\d+))?$/

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { parseArgs } from '../../src/cli/program.js'
 import { run } from '../../src/cli/run.js'
 import { LsvfioError } from '../../src/errors.js'
+import { judged } from '../../src/diagnose/diagnose.js'
 import { inspect } from '../../src/inspect/inspect.js'
 import { ALL } from '../../src/inspect/selection.js'
 import type { Inventory } from '../../src/model/types.js'
@@ -14,7 +15,8 @@ import { configDumpLines, rawReplyLines, regionDumpLines } from '../../src/rende
 import { createStyle, plainStyle, type Style } from '../../src/render/style.js'
 import { renderText } from '../../src/render/text.js'
 import { renderTree } from '../../src/render/tree.js'
-import { parseSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import type { SnapshotDoc } from '../../src/snapshot/doc.js'
+import { parseSnapshot } from '../../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 import { allInventories } from '../render/rich-inventory.js'
 
@@ -43,7 +45,8 @@ function allModels(): Inventory[] {
     ...FIXTURES.map((f) => {
       const d = doc(f)
       const via = f.includes('cdev') ? ('cdev' as const) : ('auto' as const)
-      return inspect({ fs: new ReplayFs(d), sys: new ReplaySys(d), names: null }, ALL, { open: true, via, configBytes: 4096, readRegion: null, diagnose: true, raw: true })
+      const host = { fs: new ReplayFs(d), sys: new ReplaySys(d), names: null }
+      return judged(host.fs, inspect(host, ALL, { open: true, via, configBytes: 4096, readRegion: null, diagnose: true, raw: true }))
     }),
   ]
   return models
