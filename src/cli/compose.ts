@@ -12,7 +12,7 @@ import type { SnapshotDoc } from '../snapshot/doc.js'
 import { readSnapshot } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
-import type { CliOptions } from './options.js'
+import type { Source } from './options.js'
 
 export interface Composed {
   host: Host
@@ -40,7 +40,7 @@ export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   return readSnapshot(text, file)
 }
 
-export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
+export function composeHost(o: Source, tool: string, argv: string[], now: Date): Composed {
   const names = loadSystemPciIds()
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)

@@ -10,6 +10,7 @@
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname as osHostname } from 'node:os'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { safe } from '../render/safe.js'
 import { createStyle } from '../render/style.js'
@@ -19,6 +20,7 @@ import { parseArgs } from './program.js'
 import { run } from './run.js'
 import { savedLine, writeSnapshotFile } from './save.js'
 import { colorLevel, localeIsUtf8 } from './terminal.js'
+import { writeAtomic } from './write-atomic.js'
 
 function version(): string {
   try {
@@ -42,7 +44,6 @@ function stdoutIsTty(): boolean {
     return false
   }
 }
-
 
 /** Thrown when the reader went away: the run ends quietly with its own exit status. */
 class PipeClosed extends Error {}
@@ -84,19 +85,25 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
+    const given = parsed.options
     // Box-drawing characters only where the locale can show them.
-    const o = { ...parsed.options, ascii: parsed.options.ascii || !localeIsUtf8(process.env) }
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    const o = given.command === 'list' && !localeIsUtf8(process.env) ? { ...given, view: { ...given.view, ascii: true } } : given
+    const now = new Date()
+    const { host, recording } = composeHost(o.source, `lsvfio ${v}`, argv, now)
+    // A replay or a rooted tree is not this host: no host name for it.
+    const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const level = colorLevel(o.color, process.env, stdoutIsTty)
-    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv })
+    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now })
     code = r.exitCode
     let saved: string | null = null
-    if (recording !== null && o.save !== null) {
+    if (recording !== null && o.source.save !== null) {
       const doc = recording.shareable()
-      writeSnapshotFile(o.save, compactSnapshot(doc), o.force === true)
-      saved = savedLine(o.save, doc)
+      writeSnapshotFile(o.source.save, compactSnapshot(doc), o.source.force === true)
+      saved = savedLine(o.source.save, doc)
     }
-    writeAll(1, r.stdout)
+    const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
+    if (file !== null) writeAtomic(file, r.stdout)
+    else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     if (saved !== null) say(saved)
     return code

@@ -4,18 +4,32 @@ import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
+import type { Facts } from '../inspect/inspect.js'
+import type { Verdict } from '../model/diagnostics.js'
+import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
+import { renderTable } from '../render/table.js'
 import { renderTree } from '../render/tree.js'
+import { checkDevices } from '../diagnose/verdict.js'
+import { InternalError } from '../errors.js'
+import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
-import type { CliOptions } from './options.js'
-import type { RunResult } from './result.js'
+import { runFleet } from './fleet.js'
+import type { CliOptions, ListOptions } from './options.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const inv = judged(host.fs, inspect(host, o.selection, o.gather))
+  if (o.command === 'list') return runList(host, o, style, meta)
+  return runFleet(host, o, meta)
+}
+
+function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunResult {
+  const g = inspect(host, o.selection, o.gather)
+  const inv = judged(host.fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
@@ -26,10 +40,15 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
-    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    const view = o.view
+    const lines =
+      o.format === 'tree'
+        ? renderTree(inv, view, style)
+        : o.format === 'table'
+          ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
+          : renderText(inv, view, style)
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
@@ -37,4 +56,10 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
   return { stdout, stderr, exitCode, inventory: inv }
+}
+
+/** --table's READY column: the verdict lsvfio check gives, for every listed device. */
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): readonly Verdict[] {
+  if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
+  return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }

@@ -9,9 +9,10 @@ import { holderName } from '../inspect/holders.js'
 import { selectsAll, type Selection } from '../inspect/selection.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 import { bindFix, commands } from './fixes.js'
+import { mdevVerdicts } from './mdev.js'
 
 /** The order a VMM runs into them; the first one found decides the exit status. */
-const ORDER: readonly VerdictKind[] = ['no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
+const ORDER: readonly VerdictKind[] = ['mdev-inactive', 'no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
 /** What opening the device proves or disproves. */
 const KERNEL_DECIDES: readonly VerdictKind[] = ['not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token']
 
@@ -23,11 +24,13 @@ interface Candidate {
   group: IommuGroup | null
 }
 
-/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to one). */
-function candidates(inv: Inventory, facts: Facts, sel: Selection): Candidate[] {
+/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to
+ * one), or every device listed when `every` (the --table view judges each row). */
+function candidates(inv: Inventory, facts: Facts, sel: Selection, every: boolean): Candidate[] {
   const out: Candidate[] = [...inv.groups.flatMap((g) => g.devices.map((device) => ({ device, group: g }))), ...inv.ungrouped.map((device) => ({ device, group: null }))]
   const meant = (d: Device): boolean => d.vfioDriver || (d.driverOverride !== null && isVfioDriver(d.driverOverride))
   const byAddress = (a: Candidate, b: Candidate): number => a.device.address.localeCompare(b.device.address)
+  if (every) return out.filter((c) => !c.device.bridge)
   if (selectsAll(sel)) return out.filter((c) => !c.device.bridge && meant(c.device)).sort(byAddress)
   // A selected PCI device in no IOMMU group (no IOMMU, or no-IOMMU mode) is still a device to judge.
   for (const device of facts.unlisted) out.push({ device, group: null })
@@ -73,14 +76,16 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
   } else if (diag.holders.hidden > 0) warnings.push(`${diag.holders.hidden} processes of other users could not be searched: a holder of this group would be invisible (run as root, or use --open)`)
   for (const a of gd?.access ?? []) if (!a.ok) reasons.push(reason('permission', `${a.path}: ${a.why}`, a.fix))
   const ir = r.interruptRemapping
-  if (r.iommu.enabled && g !== null && !g.noiommu && ir.state === 'disabled' && ir.allowUnsafeType1 !== true && ir.allowUnsafeIommufd !== true)
+  if (r.iommu.enabled && g !== null && !g.noiommu && g.emulated !== true && ir.state === 'disabled' && ir.allowUnsafeType1 !== true && ir.allowUnsafeIommufd !== true)
     reasons.push(reason('unsafe-interrupts', `no interrupt remapping (${ir.evidence}): VFIO refuses to attach the group (EPERM)`, r.findings.find((f) => f.id === 'interrupt-remapping')?.fix ?? []))
   if (dd?.sriov?.vfTokenRequired === true) reasons.push(reason('vf-token', dd.sriov.text, ['give the VMM the PF owner\'s token: -device vfio-pci,host=' + d.address + ',vf-token=UUID']))
   if (dd?.override !== null && dd?.override !== undefined) warnings.push(dd.override.text)
   if (gd?.isolation != null && g !== null) {
     const mates = gd.isolation.devices.filter((a) => a !== d.address)
-    const why = { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
-    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together`)
+    const link = gd.isolation.link
+    const why = link !== undefined && link.at !== null ? `isolation stops at ${link.at}: ${link.kind}` : { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
+    const split = link === undefined ? '' : `; would split it: ${link.split.text}`
+    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together${split}`)
   }
   const others = (dd?.reset?.hotReset.devices ?? []).filter((x) => x.address !== d.address)
   if (others.length > 0) warnings.push(`a hot reset of this device also resets ${others.map((x) => x.address).join(', ')}`)
@@ -117,13 +122,13 @@ function classify(e: ProbeError, predicted: readonly Reason[]): VerdictKind {
 }
 
 /** Per selected device: ready, or every reason it is not (the one that decides the exit status first). */
-export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes: ExitCodes): CheckReport {
+export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes: ExitCodes, every = false): CheckReport {
   const diag = inv.diagnostics
   if (diag === undefined) throw new InternalError('check needs the diagnostics (inspect with diagnose: true)')
   const reason = (kind: VerdictKind, text: string, fix: readonly string[] = []): Reason => ({ kind, code: codes[kind], text, fix })
   const hostWarnings = diag.readiness.findings.filter((f) => f.level === 'warn' && f.id !== 'holders').map((f) => f.text)
   const verdicts: Verdict[] = []
-  for (const c of candidates(inv, facts, sel)) {
+  for (const c of candidates(inv, facts, sel, every)) {
     const p = predict(c, inv.host, diag, reason)
     let reasons = p.reasons
     let source: Verdict['source'] = 'predicted'
@@ -136,6 +141,7 @@ export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes
     reasons.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
     verdicts.push({ address: c.device.address, group: c.group?.id ?? null, driver: c.device.driver, ready: reasons.length === 0, reasons, warnings: p.warnings, source })
   }
+  if (!every) verdicts.push(...mdevVerdicts(inv, sel, reason))
   const first = verdicts.find((v) => !v.ready)?.reasons[0]
   const outcome = verdicts.length === 0 ? 'no-match' : first === undefined ? 'ready' : first.kind
   return { verdicts, opened: inv.opened, warnings: hostWarnings, exitCode: codes[outcome], outcome }

@@ -2,6 +2,7 @@
 // Kept apart from the model so the model can change without breaking scripts.
 import type { IommuModel } from '../model/types.js'
 import type { JsonDiagnostics } from './json-diagnose-types.js'
+import type { JsonGfx, JsonMdevDevice, JsonMdevInventory } from './json-mdev.js'
 
 export const SCHEMA_VERSION = 1 as const
 
@@ -184,6 +185,8 @@ export interface JsonVfioDevice {
   config: JsonProbe<JsonConfig> | null
   regionDump: JsonProbe<JsonRegionDump> | null
   raw: JsonRaw | null
+  /** Mediated devices only: QUERY_GFX_PLANE PROBE answers (value null: no display). */
+  gfx?: JsonGfx
 }
 
 export interface JsonDevice {
@@ -201,12 +204,16 @@ export interface JsonDevice {
   cdev: string | null
   sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
+  /** Mediated devices only. */
+  mdev?: JsonMdevDevice
 }
 
 export interface JsonGroup {
   id: number
   name: string
   noiommu: boolean
+  /** Present (true) only for a group vfio made up for mediated devices. */
+  emulated?: boolean
   domainType: string | null
   node: JsonDevNode | null
   viability: { viable: boolean; blockers: { address: string; driver: string }[] }
@@ -218,6 +225,10 @@ export interface JsonGroup {
 export interface JsonDocument {
   schemaVersion: typeof SCHEMA_VERSION
   tool: { name: 'lsvfio'; version: string }
+  /** The host this run read; null for a replay (--from) or a --sysfs-root tree (additive, optional). */
+  hostname?: string | null
+  /** When the run gathered, ISO 8601 UTC (additive, optional). */
+  time?: string
   argv: string[] | null
   opened: boolean
   failures: number
@@ -226,6 +237,8 @@ export interface JsonDocument {
   ungrouped: JsonDevice[]
   /** Why not viable, holders, reset, readiness (additive in schemaVersion 1); null when not gathered. */
   diagnostics: JsonDiagnostics | null
+  /** mdev parents, types and mdevctl definitions; absent when the host has none. */
+  mdev?: JsonMdevInventory
 }
 
 /** A device's device-tree node: reg entries beside the regions they back, interrupts beside the IRQ indexes. */
