@@ -8,15 +8,18 @@
 // action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
 // every fd it held, which is exactly the release a normal close does (vfio-pci resets on release as on
 // close). Nothing is half-written: output and --save files are written only after the run.
-import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { fstatSync, readFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { hostname as osHostname } from 'node:os'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
+import { safe } from '../render/safe.js'
 import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
+import { savedLine, writeSnapshotFile } from './save.js'
+import { colorLevel, localeIsUtf8 } from './terminal.js'
 import { writeAtomic } from './write-atomic.js'
 
 function version(): string {
@@ -42,11 +45,6 @@ function stdoutIsTty(): boolean {
   }
 }
 
-function useColor(when: 'auto' | 'always' | 'never'): boolean {
-  if (when !== 'auto') return when === 'always'
-  return process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb' && stdoutIsTty()
-}
-
 /** Thrown when the reader went away: the run ends quietly with its own exit status. */
 class PipeClosed extends Error {}
 
@@ -70,20 +68,20 @@ function writeAll(fd: number, text: string): void {
 
 function say(line: string): void {
   try {
-    writeAll(2, `lsvfio: ${line}\n`)
+    writeAll(2, `lsvfio: ${safe(line)}\n`)
   } catch {
     // stderr is gone too: nothing left to tell
   }
 }
 
 /** Writes the --save file; null, or the one line that says why it could not be written. */
-function saveSnapshot(file: string, text: string): string | null {
+function saveSnapshot(file: string, text: string, force: boolean): string | null {
   try {
-    writeFileSync(file, text)
+    writeSnapshotFile(file, text, force)
     return null
   } catch (e: unknown) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO'
-    const why: Record<string, string> = { EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device' }
+    const why: Record<string, string> = { EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EEXIST: 'it exists; add --force to replace it' }
     return `--save ${file}: cannot write the snapshot: ${code} (${why[code] ?? (e instanceof Error ? e.message : String(e))}); the listing above is complete, give a writable path to save it`
   }
 }
@@ -99,12 +97,15 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
-    const o = parsed.options
+    const given = parsed.options
+    // Box-drawing characters only where the locale can show them.
+    const o = given.command === 'list' && !localeIsUtf8(process.env) ? { ...given, view: { ...given.view, ascii: true } } : given
     const now = new Date()
     const { host, recording, replay } = composeHost(o.source, `lsvfio ${v}`, argv, now)
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now, replay: replay ?? null })
+    const level = colorLevel(o.color, process.env, stdoutIsTty)
+    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null })
     code = r.exitCode
     const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
     if (file !== null) writeAtomic(file, r.stdout)
@@ -112,11 +113,12 @@ function main(): number {
     for (const line of r.stderr) say(line)
     // After the listing: a snapshot that cannot be written does not cost the user what was gathered.
     if (recording !== null && o.source.save !== null) {
-      const failed = saveSnapshot(o.source.save, compactSnapshot(recording.doc))
+      const doc = recording.shareable()
+      const failed = saveSnapshot(o.source.save, compactSnapshot(doc), o.source.force === true)
       if (failed !== null) {
         say(failed)
         code = EXIT.fatal
-      }
+      } else say(savedLine(o.source.save, doc))
     }
     return code
   } catch (e: unknown) {

@@ -11,6 +11,8 @@ export type ColorWhen = 'auto' | 'always' | 'never'
 export interface Source {
   from: string | null
   save: string | null
+  /** --force: --save may replace an existing file */
+  force?: boolean
   sysfsRoot: string | null
   /** -i FILE: the PCI ID database instead of the system's (the listing only) */
   idFile?: string | null

@@ -25,15 +25,16 @@ const SHARED = {
   via: () => new Option('--via <path>', 'how to reach devices when opening: group (container), cdev (/dev/vfio/devices + iommufd) or auto').choices(['auto', 'group', 'cdev']).default('auto'),
   color: () => new Option('--color <when>', 'colour: auto, always or never (--color alone: always)').choices(['auto', 'always', 'never']).default('auto'),
   save: () => new Option('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE'),
+  force: () => new Option('--force', 'with --save: replace FILE if it exists'),
   from: () => new Option('--from <file>', 'read a snapshot saved with --save instead of this host').conflicts('save'),
   sysfsRoot: () => new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing').conflicts('from'),
 } as const
 type SharedKey = keyof typeof SHARED
 
 const SELECT: readonly SharedKey[] = ['slot', 'id', 'group', 'driver']
-const SOURCE: readonly SharedKey[] = ['save', 'from', 'sysfsRoot']
+const SOURCE: readonly SharedKey[] = ['save', 'force', 'from', 'sysfsRoot']
 /** What may also come before a subcommand (lsvfio --from FILE check): where the host comes from, and colour. */
-const BEFORE_SUBCOMMAND: readonly string[] = ['from', 'save', 'sysfsRoot', 'color']
+const BEFORE_SUBCOMMAND: readonly string[] = ['from', 'save', 'force', 'sysfsRoot', 'color']
 
 function addShared(c: Command, group: string, keys: readonly SharedKey[]): void {
   for (const k of keys) c.addOption(SHARED[k]().helpGroup(group))
@@ -114,6 +115,7 @@ interface RawShared {
   via: 'auto' | 'group' | 'cdev'
   color: ColorWhen
   save?: string
+  force?: boolean
   from?: string
   sysfsRoot?: string
 }
@@ -149,8 +151,9 @@ function selectionOf(o: RawShared, slot = o.slot): Selection {
   }
 }
 
-function sourceOf(o: Pick<RawShared, 'from' | 'save' | 'sysfsRoot'>): Source {
-  return { from: o.from ?? null, save: o.save ?? null, sysfsRoot: o.sysfsRoot ?? null }
+function sourceOf(o: Pick<RawShared, 'from' | 'save' | 'force' | 'sysfsRoot'>): Source {
+  if (o.force === true && o.save === undefined) throw new UsageError('--force only says that --save may replace its FILE; give --save FILE too')
+  return { from: o.from ?? null, save: o.save ?? null, force: o.force === true, sysfsRoot: o.sysfsRoot ?? null }
 }
 
 /** Opening is asked for, and there is a kernel behind the tree (--sysfs-root has none). */
@@ -254,6 +257,7 @@ function addFleetCommands(p: Command): void {
 interface RawFleet {
   output?: string
   save?: string
+  force?: boolean
   from?: string
   sysfsRoot?: string
   expiry?: string

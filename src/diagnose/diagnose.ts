@@ -4,7 +4,7 @@
 import type { Blocker, Credentials, DeviceDiagnosis, Diagnostics, GroupDiagnosis, HolderScan, NodeAccess, OverrideWarning } from '../model/diagnostics.js'
 import type { Facts, Gathered } from '../inspect/inspect.js'
 import type { DevNode, Device, Inventory, IommuGroup } from '../model/types.js'
-import { blockerFix } from './fixes.js'
+import { blockerFix, commands } from './fixes.js'
 import type { FsReader } from '../inspect/fs.js'
 import { deviceHolders, groupHolders } from '../inspect/holders.js'
 import { list, readLink, readText, type Names } from '../inspect/proc.js'
@@ -20,26 +20,26 @@ const PCI = '/sys/bus/pci/devices'
 function overrideWarning(fs: FsReader, d: Device): OverrideWarning | null {
   const ov = d.driverOverride
   if (ov === null || ov === d.driver || d.pci === null) return null
-  const a = d.address
-  const probe = `echo ${a} > /sys/bus/pci/drivers_probe`
+  const bdf: readonly ['PCI address', string] = ['PCI address', d.address]
+  const probe = (a: string): string => `echo ${a} > /sys/bus/pci/drivers_probe`
   if (d.driver === null) {
     const loaded = list(fs, `/sys/bus/pci/drivers/${ov}`) !== null
     return {
       kind: 'unbound',
       text: `driver_override=${ov} is set but no driver is bound: it applies at the next probe${loaded ? '' : ` (and ${ov} is not loaded)`}`,
-      fix: [loaded ? probe : `modprobe ${ov}; ${probe}`],
+      fix: loaded ? commands([bdf], (a) => [probe(a)]) : commands([bdf, ['driver name', ov]], (a, m) => [`modprobe ${m}; ${probe(a)}`]),
     }
   }
   if (isVfioDriver(ov) && !isVfioDriver(d.driver))
     return {
       kind: 'bound-elsewhere',
       text: `stale driver_override: set to ${ov} but the device is bound to ${d.driver} (the override only takes effect at the next probe)`,
-      fix: [`echo ${a} > ${PCI}/${a}/driver/unbind; ${probe}`],
+      fix: commands([bdf], (a) => [`echo ${a} > ${PCI}/${a}/driver/unbind; ${probe(a)}`]),
     }
   return {
     kind: 'differs',
     text: `driver_override=${ov} but bound to ${d.driver}: the next rebind (reboot, unbind, hot-plug) will give the device to ${ov}`,
-    fix: [`driverctl unset-override ${a}`, `echo > ${PCI}/${a}/driver_override`],
+    fix: commands([bdf], (a) => [`driverctl unset-override ${a}`, `echo > ${PCI}/${a}/driver_override`]),
   }
 }
 
@@ -64,7 +64,13 @@ export function nodeAccess(node: DevNode, self: Credentials, names: Names, noiom
     path: node.path,
     ok,
     why: `${mode} gives ${how === 'as "other"' ? 'others' : how} no read-write access, and this process is ${who} (ACLs not checked)`,
-    fix: [`sudo chown ${user} ${node.path}   # until the next reboot or rebind`, `persistently, a udev rule: SUBSYSTEM=="vfio", OWNER="${user}" (or GROUP="kvm", MODE="0660" and the user in kvm)`],
+    fix: commands(
+      [
+        ['user name', user],
+        ['VFIO node', node.path],
+      ],
+      (u, p) => [`sudo chown ${u} ${p}   # until the next reboot or rebind`, `persistently, a udev rule: SUBSYSTEM=="vfio", OWNER="${u}" (or GROUP="kvm", MODE="0660" and the user in kvm)`],
+    ),
   }
 }
 

@@ -8,7 +8,7 @@ import type { Facts } from '../inspect/inspect.js'
 import { holderName } from '../inspect/holders.js'
 import { selectsAll, type Selection } from '../inspect/selection.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
-import { bindFix } from './fixes.js'
+import { bindFix, commands } from './fixes.js'
 import { mdevVerdicts } from './mdev.js'
 
 /** The order a VMM runs into them; the first one found decides the exit status. */
@@ -54,7 +54,7 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
   if (!d.vfioDriver) {
     const ov = d.driverOverride
     const text = d.driver === null ? 'not bound to any driver (a VFIO user needs vfio-pci)' : `bound to ${d.driver}, not to a VFIO driver`
-    const fix = d.pci === null ? [] : d.driver === null && ov !== null && isVfioDriver(ov) ? [`echo ${d.address} > /sys/bus/pci/drivers_probe`] : bindFix(d.address, d.driver !== null, vfioPci)
+    const fix = d.pci === null ? [] : d.driver === null && ov !== null && isVfioDriver(ov) ? commands([['PCI address', d.address]], (a) => [`echo ${a} > /sys/bus/pci/drivers_probe`]) : bindFix(d.address, d.driver !== null, vfioPci)
     reasons.push(reason('not-bound', text, fix))
   }
   const gd = g === null ? undefined : diag.groups.find((x) => x.id === g.id)

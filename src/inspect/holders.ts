@@ -26,6 +26,12 @@ function absolute(dir: string, target: string): string {
   return target.startsWith('/') || /^[a-z_]+:/.test(target) ? target : posix.resolve(dir, target)
 }
 
+/** The VFIO node an fd link in `dir` points at, or null when it points at anything else. */
+export function vfioLinkTarget(dir: string, link: string): string | null {
+  const target = absolute(dir, link)
+  return classify(target, new Map()) === null ? null : target
+}
+
 /** Kernel ≥ 6.18 names the device behind an anonymous device fd in fdinfo. */
 function fdinfoDevice(fs: FsReader, pid: number, fd: number): string | null {
   const info = readText(fs, `/proc/${pid}/fdinfo/${fd}`)

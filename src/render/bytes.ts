@@ -5,6 +5,7 @@ import { formatError } from './format.js'
 import { annotatedDump, hexdump } from './hexdump.js'
 import type { Style } from './style.js'
 import { deviceLabel } from './text-device.js'
+import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
 
 const BYTES_BY_LEVEL = [0, 64, 64, 256, 4096] as const
@@ -17,7 +18,8 @@ function devices(inv: Inventory): { d: Device; v: VfioDeviceView }[] {
  * -x (64 bytes), -xxx (256), -xxxx (4096): one block per VFIO device, unindented device line first, as
  * lspci -x prints it. Lines that are not blocks (group headers, indented details) are ignored by lspci -F.
  */
-export function configDumpLines(inv: Inventory, level: number, view: ViewOptions, style: Style): string[] {
+export function configDumpLines(input: Inventory, level: number, view: ViewOptions, style: Style): string[] {
+  const inv = safeModel(input)
   const want = BYTES_BY_LEVEL[Math.min(level, 4)] ?? 0
   if (want === 0) return []
   const out = [style.dim("# Config space through VFIO's CONFIG region: vfio-pci's virtualized view (BARs, command, MSI/MSI-X emulated).")]
@@ -41,7 +43,8 @@ function rawBlock(title: string, raw: RawReply | undefined, style: Style): strin
 }
 
 /** --hexdump: every reply the kernel gave, with its fields labelled. */
-export function rawReplyLines(inv: Inventory, style: Style): string[] {
+export function rawReplyLines(input: Inventory, style: Style): string[] {
+  const inv = safeModel(input)
   const out: string[] = []
   for (const g of inv.groups) {
     const name = `group ${g.id}`
@@ -61,7 +64,8 @@ export function rawReplyLines(inv: Inventory, style: Style): string[] {
 }
 
 /** --read-region: the bytes read, labelled with their offsets inside the region. */
-export function regionDumpLines(inv: Inventory, style: Style): string[] {
+export function regionDumpLines(input: Inventory, style: Style): string[] {
+  const inv = safeModel(input)
   const out: string[] = []
   for (const { d, v } of devices(inv)) {
     const r = v.regionDump

@@ -1,6 +1,7 @@
 // `lsvfio check` as text: one verdict per device, the reasons with their fixes, the warnings, and a
 // last line saying what the exit status means. Pure.
 import type { CheckReport, Verdict } from '../model/diagnostics.js'
+import { safeModel } from './safe.js'
 import type { Style } from './style.js'
 
 function verdictLines(v: Verdict, style: Style): string[] {
@@ -21,7 +22,8 @@ function verdictLines(v: Verdict, style: Style): string[] {
   return lines
 }
 
-export function renderCheck(r: CheckReport, style: Style): string[] {
+export function renderCheck(report: CheckReport, style: Style): string[] {
+  const r = safeModel(report)
   const lines = r.verdicts.flatMap((v) => verdictLines(v, style))
   for (const w of r.warnings) lines.push(`${style.warn('warning:')} ${w}`)
   const ready = r.verdicts.filter((v) => v.ready).length

@@ -1,5 +1,5 @@
 // The only chalk import. Renderers receive a Style so that tests are deterministic and colour is
-// decided once, in cli/main.ts (isTTY, NO_COLOR, --color).
+// decided once, in cli/main.ts (--color, FORCE_COLOR, NO_COLOR, TERM, isatty: cli/terminal.ts).
 import { Chalk } from 'chalk'
 
 type Paint = (text: string) => string

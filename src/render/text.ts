@@ -10,6 +10,7 @@ import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
 import { groupingLines } from './text-pcie.js'
 import { mdevLines } from './text-mdev.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
+import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
 
 /** "Host: kernel …, IOMMU dmar0, 17 IOMMU groups, modules …" for verbose ≥ 1. */
@@ -27,7 +28,8 @@ function hostSummary(inv: Inventory, style: Style): string[] {
   return [`${style.label('Host:')} ${parts.join(', ')}`, nodes.join('  '), '']
 }
 
-export function renderText(inv: Inventory, view: ViewOptions, style: Style): string[] {
+export function renderText(input: Inventory, view: ViewOptions, style: Style): string[] {
+  const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblemLines(inv, style))

@@ -10,6 +10,7 @@ import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
 import type { TreeNode } from './tree-node.js'
+import { safeModel } from './safe.js'
 import type { ViewOptions } from './view.js'
 
 const leaf = (label: string): TreeNode => ({ label, children: [] })
@@ -117,7 +118,8 @@ function groupNode(g: IommuGroup, view: ViewOptions, style: Style): TreeNode {
   return { label: groupHeader(g, style), children }
 }
 
-export function renderTree(inv: Inventory, view: ViewOptions, style: Style): string[] {
+export function renderTree(input: Inventory, view: ViewOptions, style: Style): string[] {
+  const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
   lines.push(...hostProblemLines(inv, style))

@@ -1,15 +1,22 @@
-// --save: wraps the real seams and writes down every answer they give.
+// --save: wraps the real seams and writes down the answers they give, as privacy.ts allows: a snapshot
+// is meant to be shared, so what lsvfio reads of /proc and /etc is reduced here to what it needs.
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
 import { FdNames, namingArg } from './fd-names.js'
 import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './doc.js'
+import { finish, shareable, shareableArgv } from './privacy.js'
 
 export class Recording {
   readonly doc: SnapshotDoc
 
   constructor(tool: string, argv: string[], now: Date) {
-    this.doc = { format: SNAPSHOT_FORMAT, version: FLAT_VERSION, tool, created: now.toISOString(), argv, fs: {}, open: {}, ioctl: {}, pread: {} }
+    this.doc = { format: SNAPSHOT_FORMAT, version: FLAT_VERSION, tool, created: now.toISOString(), argv: shareableArgv(argv), fs: {}, open: {}, ioctl: {}, pread: {} }
+  }
+
+  /** The document to write: with the reductions that need the whole run (privacy.ts finish). */
+  shareable(): SnapshotDoc {
+    return finish(this.doc)
   }
 }
 
@@ -22,10 +29,11 @@ export class RecordingFs implements FsReader {
   private wrap<T>(op: string, path: string, f: () => T, enc: (v: T) => string | null): T {
     try {
       const v = f()
-      this.rec.doc.fs[`${op} ${path}`] = { v: v === null ? null : enc(v) }
+      const kept = shareable(op, path, v === null ? null : enc(v))
+      if (kept.keep) this.rec.doc.fs[`${op} ${path}`] = { v: kept.v }
       return v
     } catch (e: unknown) {
-      if (e instanceof FsError) this.rec.doc.fs[`${op} ${path}`] = { e: e.code }
+      if (e instanceof FsError && shareable(op, path, null).keep) this.rec.doc.fs[`${op} ${path}`] = { e: e.code }
       throw e
     }
   }

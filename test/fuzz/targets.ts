@@ -26,6 +26,7 @@ import type { SnapshotDoc } from '../../src/snapshot/doc.js'
 import { checkSnapshot, parseSnapshot, readSnapshot, validateSnapshot } from '../../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 import { FuzzSys, Rng } from './fuzz-sys.js'
+import { MODEL_INJECTION, SNAPSHOT_INJECTION } from './targets-text.js'
 
 export interface Target {
   name: string
@@ -173,6 +174,8 @@ function runOnce(doc: SnapshotDoc | CompactDoc, sys: Sys, argv: string[], colour
 const ARG_TOKENS = ['-s', '-d', '-g', '-v', '-vv', '-vvv', '-vvvv', '-t', '--json', '-x', '-xx', '-xxx', '-xxxx', '-n', '-nn', '--hexdump', '--no-open', '--via', 'cdev', 'group', '--from', '--save', '--sysfs-root', '--color', 'always', '--read-region', 'ROM:0:64', 'BAR0', 'CONFIG:0x10:0', '--driver', 'vfio-pci', 'check', 'completion', 'bash', '--help', '-V', '01:00.0', '0000:00:1f.7', ':', '.', '8086:', ':10de', 'noiommu-3', '--', '-', '']
 
 export const TARGETS: readonly Target[] = [
+  target(MODEL_INJECTION.name, MODEL_INJECTION.runs, MODEL_INJECTION.property),
+  target(SNAPSHOT_INJECTION.name, SNAPSHOT_INJECTION.runs, SNAPSHOT_INJECTION.property),
   target(
     'abi decoders (every struct, any length and alignment)',
     200_000,

@@ -2,7 +2,8 @@
 // (guest/diagnose.sh): a non-viable group names its sibling and driver; groups held by a background
 // process and by a paused QEMU name those pids (and the VM's -name); uid 1000 gets the permission
 // verdict with a fix that works once applied; `lsvfio check` exits with the documented code each time.
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -60,6 +61,32 @@ describe.skipIf(!avail.ok || !built)(`diagnostics on a real kernel${avail.ok && 
     const text = await out('list-v.out')
     expect(text).toContain(`held by pid ${qemuPid} qemu-system-x86 VM "lsvfio-vm" (user root)`)
     expect(holders.every((h) => h.pid !== doc.diagnostics?.self?.pid)).toBe(true)
+  })
+
+  it('the snapshot saved in the guest keeps none of the planted secrets, and its replay names both holders', async () => {
+    const text = await out('diag-snapshot.json')
+    const strings: string[] = [text]
+    const walk = (x: unknown): void => {
+      if (typeof x === 'string') {
+        strings.push(x)
+        if (x.length % 2 === 0 && /^[0-9a-f]+$/.test(x)) strings.push(Buffer.from(x, 'hex').toString('latin1'))
+      } else if (Array.isArray(x)) x.forEach(walk)
+      else if (typeof x === 'object' && x !== null) for (const [k, v] of Object.entries(x)) (walk(k), walk(v))
+    }
+    walk(JSON.parse(text))
+    const planted = ['lsvfio-planted-env-secret', 'LSVFIO_PLANTED_ENV', 'lsvfio-planted-keyfile', 'lsvfio-planted-qemu-secret', 'Planted Secretname', '+1-555-0199', 'debug-threads', '-machine', 'diag-snapshot', 'console=']
+    for (const p of planted) expect(strings.filter((s) => s.includes(p)).map((s) => s.slice(0, 120)), p).toEqual([])
+    expect(statSync(path.join(boot.outDir, 'diag-snapshot.json')).mode & 0o777).toBe(0o600)
+    expect(await out('list-json.err')).toMatch(/saved \d+ answers to .* \(mode 0600\).*serial numbers/)
+    const sleepPid = Number((await out('sleep.pid')).trim())
+    const qemuPid = Number((await out('qemu.pid')).trim())
+    // (exit status aside: the busy groups are what this scenario is about)
+    const replay = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'bin/lsvfio.js'), '--from', path.join(boot.outDir, 'diag-snapshot.json'), '--json'], { encoding: 'utf8' }).stdout) as JsonDocument
+    const holders = replay.diagnostics?.holders.holders ?? []
+    expect(holders.find((h) => h.pid === sleepPid)).toMatchObject({ comm: 'sleep', user: 'root' })
+    expect(holders.find((h) => h.pid === qemuPid)).toMatchObject({ comm: 'qemu-system-x86', vmName: 'lsvfio-vm', user: 'root' })
+    // only the VFIO fds of each holder were kept
+    expect(holders.find((h) => h.pid === sleepPid)?.fds.map((f) => f.fd)).toEqual([3])
   })
 
   it('explains the non-viable group: the sibling, its driver, the fix, the bridge', async () => {

@@ -34,11 +34,19 @@ g_qemu=$(group_of 0000:00:03.0)
 g_user=$(group_of 0000:00:05.0)
 echo "$g_sleep $g_qemu $g_user" > "$OUT/groups"
 
-sleep 1000 3<>"/dev/vfio/$g_sleep" &
+# Secrets a snapshot must not keep (test/vm/diagnose.test.ts looks for each): in a holder's
+# environment, behind one of its fds that is not a VFIO node, in QEMU's command line, in a GECOS field.
+echo "planted" > "$OUT/lsvfio-planted-keyfile"
+# /etc is the host's, read-only: a copy with one more user is bound over the guest's /etc/passwd
+pw=$(mktemp)
+cat /etc/passwd > "$pw"
+echo 'planted:x:4711:4711:Planted Secretname,Room 42,+1-555-0199:/home/planted:/bin/sh' >> "$pw"
+mount --bind "$pw" /etc/passwd
+LSVFIO_PLANTED_ENV=lsvfio-planted-env-secret sleep 1000 3<>"/dev/vfio/$g_sleep" 4<"$OUT/lsvfio-planted-keyfile" &
 echo $! > "$OUT/sleep.pid"
 wait_fd "$(cat "$OUT/sleep.pid")" "/dev/vfio/$g_sleep"
 
-qemu-system-x86_64 -name guest=lsvfio-vm,debug-threads=on -machine q35,accel=tcg -m 64 -S -display none \
+qemu-system-x86_64 -name guest=lsvfio-vm,debug-threads=on -object secret,id=lsvfiosec,data=lsvfio-planted-qemu-secret -machine q35,accel=tcg -m 64 -S -display none \
     -nodefaults -monitor none -serial none -device vfio-pci,host=0000:00:03.0 > "$OUT/qemu.log" 2>&1 &
 echo $! > "$OUT/qemu.pid"
 wait_fd "$(cat "$OUT/qemu.pid")" "/dev/vfio/$g_qemu" || echo "qemu never opened /dev/vfio/$g_qemu" > "$OUT/qemu.failed"
