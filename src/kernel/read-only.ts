@@ -1,12 +1,12 @@
 // The read-only guarantee, enforced at the seam: every ioctl is checked against an allowlist keyed by
-// the kind of fd it goes to (the same number means different things on different fds, vfio-abi.md §1).
+// the kind of fd it goes to (the same number means different things on different fds, docs/vfio-abi.md, Request numbers).
 import { InternalError } from '../errors.js'
 import * as U from './abi/vfio-uapi.js'
 import type { IoctlArg, Sys } from './sys.js'
 
 type FdKind = 'container' | 'group' | 'device' | 'cdev' | 'iommufd' | 'other'
 
-// Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (vfio-abi.md §8.1).
+// Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (docs/vfio-abi.md, Group).
 const ALLOWED: Record<FdKind, readonly number[]> = {
   container: [U.VFIO_GET_API_VERSION, U.VFIO_CHECK_EXTENSION, U.VFIO_SET_IOMMU, U.VFIO_IOMMU_GET_INFO],
   group: [U.VFIO_GROUP_GET_STATUS, U.VFIO_GROUP_SET_CONTAINER, U.VFIO_GROUP_UNSET_CONTAINER, U.VFIO_GROUP_GET_DEVICE_FD],

@@ -1,5 +1,5 @@
 // Boots a real Debian kernel under QEMU/TCG (q35 + emulated VT-d) with real vfio-pci devices and
-// runs one scenario script in it (see ../../../shared/reference/vm-recipe.md and test/vm/README.md).
+// runs one scenario script in it (see test/vm/README.md).
 // Results come back as files in outDir through a writable 9p share; the serial console is kept for
 // diagnostics only. Set-up: `bash test/vm/setup.sh`.
 

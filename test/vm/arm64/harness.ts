@@ -1,6 +1,6 @@
 // Boots a Debian arm64 kernel under qemu-system-aarch64 -machine virt (TCG) with platform and AMBA
 // devices bound to vfio-platform / vfio-amba in no-IOMMU mode, and runs one scenario in it with Node
-// for arm64 (shared/reference/arm64-recipe.md, test/vm/arm64/README.md). The host root is shared
+// for arm64 (test/vm/arm64/README.md). The host root is shared
 // read-only over 9p (the checkout is bound at its host path); results come back through a writable
 // 9p share. Exit: semihosting SYS_EXIT (qemu's status = the scenario's rc) plus an rc file written
 // last. Set-up: `bash test/vm/arm64/setup.sh`.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up for the arm64 VM test (test/vm/arm64/README.md, shared/reference/arm64-recipe.md):
+# Idempotent set-up for the arm64 VM test (test/vm/arm64/README.md):
 # host packages, a Debian arm64 kernel (apt-get download + dpkg -x, never installed), the four VFIO
 # modules Debian does not build for arm64 (vfio noiommu, vfio-platform-base, vfio-platform, vfio-amba),
 # arm64 busybox, the official Node arm64 build and koffi's arm64 prebuilt (npm), a semihosting exit
