@@ -16,7 +16,7 @@ export type KernelName = (typeof KERNELS)[number]
 
 export interface BootOptions {
   kernel: KernelName
-  /** 'full' = recipe §2.1, 'small' = edu + pci-testdev, or raw QEMU arguments (avoid slots 1d/1e: the 9p transports) */
+  /** 'full' = the full set of test/vm/README.md, 'small' = edu + pci-testdev, or raw QEMU arguments (avoid slots 1d/1e: the 9p transports) */
   devices: 'full' | 'small' | readonly string[]
   iommu: 'intel' | 'off'
   /** scenario script: absolute, or relative to the repository root; run by /bin/sh in the chroot */
@@ -134,7 +134,7 @@ export async function ensureInitramfs(
 
 // ------------------------------------------------------------------------------------------ QEMU
 
-/** recipe §2.1 minus the console/kernel parts; the nvme backing file is per run */
+/** The full set of test/vm/README.md minus the console/kernel parts; the nvme backing file is per run */
 function deviceArgs(devices: BootOptions['devices'], diskImg: string): string[] {
   if (typeof devices !== 'string') return [...devices]
   const small = ['-device', 'edu,addr=03.0', '-device', 'pci-testdev,addr=04.0']

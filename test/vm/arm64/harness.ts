@@ -18,7 +18,7 @@ export const VM_DIR = process.env['LSVFIO_VM_DIR'] ?? path.join(REPO, '.vm')
 export const ARM64_DIR = path.join(VM_DIR, 'arm64')
 const QEMU = 'qemu-system-aarch64'
 
-/** -cpu max is 2.5x slower under TCG (QARMA pointer authentication, recipe §8); pauth=off is not. */
+/** -cpu max is much slower under TCG (QARMA pointer authentication); pauth=off is not. */
 const MACHINE = ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth=off', '-smp', '1'] as const
 
 /**
@@ -191,7 +191,7 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
     '-device', 'virtio-rng-device',
     '-device', 'edu,addr=3.0',
     ...(opts.qemuArgs ?? []),
-    // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (recipe §5)
+    // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (test/vm/arm64/README.md)
     ...ninePArgs(outDir, '1.0', '2.0'),
   ]
   const done = await bootTwice({
