@@ -44,7 +44,7 @@ const NO_KERNEL: Sys = {
 export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   let text: string
   try {
-    // bytes, then decode: Node 20's direct utf8 read took twice as long on a 64 MB snapshot
+    // bytes, then decode: Node 20's direct utf8 read is slower on a big snapshot
     text = readFileSync(file).toString('utf8')
   } catch (e: unknown) {
     const code = (e as { code?: string }).code ?? 'EIO'

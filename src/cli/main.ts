@@ -1,7 +1,7 @@
 // The process boundary: the only file that reads argv/env, writes stdout/stderr and sets the exit code.
 //
 // Output goes through fs.writeSync on fds 1 and 2, not process.stdout: creating those streams loads
-// net and the stream machinery for a pipe (several ms of every start-up), and a synchronous write
+// net and the stream machinery for a pipe (a measurable part of every start-up), and a synchronous write
 // turns a closed pipe (lsvfio | head -1) into an EPIPE we can end on quietly, at once.
 //
 // SIGINT: run() is synchronous, so a JavaScript handler could only run after it. Node's default
@@ -35,7 +35,7 @@ function version(): string {
 function stdoutIsTty(): boolean {
   try {
     const st = fstatSync(1)
-    // Loading node:tty costs ~12 ms (it brings net and streams): skip it for pipes, files and the
+    // Loading node:tty brings net and streams: skip it for pipes, files and the
     // memory devices (major 1: /dev/null and friends), none of which is a terminal.
     if (!st.isCharacterDevice() || Math.floor(st.rdev / 256) % 4096 === 1) return false
     const tty = createRequire(import.meta.url)('node:tty') as { isatty(fd: number): boolean }

@@ -9,6 +9,7 @@ import type { FsReader } from '../inspect/fs.js'
 import { deviceHolders, groupHolders } from '../inspect/holders.js'
 import { list, readLink, readText, type Names } from '../inspect/proc.js'
 import { readReadiness } from './readiness.js'
+import { ruleFindings } from './rules.js'
 import { readSriov } from './sriov.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 import { readPcieFacts } from '../inspect/pcie-path.js'
@@ -132,7 +133,8 @@ export function diagnose(fs: FsReader, inventory: Inventory, facts: Facts): Diag
   const devices = [...inventory.groups.flatMap((g) => g.devices.map((d) => device(d, g.id))), ...inventory.ungrouped.map((d) => device(d, null))]
   const all = [...inventory.groups.flatMap(membersOf), ...inventory.ungrouped]
   const shown = inventory.groups.flatMap((g) => membersOf(g).filter((m) => m.pci !== null).map((m) => m.address))
-  return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices, pcie: pcieDiagnosis(pcie, shown, predicted) }
+  const readiness = readReadiness(fs, host, all, self, holders)
+  return { self, readiness: { ...readiness, findings: [...readiness.findings, ...ruleFindings(inventory)] }, holders, groups, devices, pcie: pcieDiagnosis(pcie, shown, predicted) }
 }
 
 /** The inventory with its diagnostics, when facts for them were gathered. */

@@ -24,7 +24,7 @@ export interface GatherOptions {
   /** --read-region INDEX[:OFFSET[:LENGTH]] */
   readRegion?: { index: number; offset: bigint; length: number } | null
   /** false: no facts for diagnostics (holders from /proc, credentials) unless a group answers EBUSY,
-   * whose holder is then looked up. Searching /proc costs tens of ms on a busy host. Default true. */
+   * whose holder is then looked up. Searching /proc is slow on a busy host. Default true. */
   diagnose?: boolean
   /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
   raw?: boolean

@@ -14,8 +14,8 @@ function absent(e: unknown): boolean {
   return c === 'ENOENT' || c === 'ENOTDIR'
 }
 
-// One scratch buffer for every read: readFileSync cost an fstat and a fresh buffer per file, and a
-// listing reads ~12 small files per device.
+// One scratch buffer for every read: readFileSync costs an fstat and a fresh buffer per file, and a
+// listing reads a dozen small files per device.
 let scratch = Buffer.allocUnsafe(1 << 16)
 
 /** Reads up to `max` bytes from the start into the scratch buffer; returns the count. sysfs hands an

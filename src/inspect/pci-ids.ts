@@ -1,7 +1,7 @@
-// Vendor, device and class names from the system's pci.ids (as lspci uses). Parsing the whole 1.3 MB
-// file cost ~190 ms of start-up, and even reading it into one fresh buffer (or decoding it to strings)
-// ~7 ms of first-touch page faults, while a run names a handful of IDs. So lookups are native byte
-// searches over a chunk at a time in one reused buffer, and every answer is cached.
+// Vendor, device and class names from the system's pci.ids (as lspci uses). A run names a handful of
+// IDs, so parsing the whole file, or even reading it into one fresh buffer, would be most of the
+// start-up (`npm run bench` measures it). So lookups are native byte searches over a chunk at a time in
+// one reused buffer, and every answer is cached.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 

@@ -9,7 +9,7 @@ import type { NameDb } from './pci-ids.js'
 
 const DT_BASE = '/sys/firmware/devicetree/base'
 
-/** Drivers that set driver_managed_dma: they do not break a group's viability (vfio-abi.md §4.1). */
+/** Drivers that set driver_managed_dma: they do not break a group's viability (docs/vfio-abi.md, Group). */
 export function isDmaSafeDriver(driver: string): boolean {
   return isVfioDriver(driver) || driver === 'pci-stub' || driver === 'pcieport'
 }

@@ -1,13 +1,12 @@
 // The read-only guarantee, enforced at the seam: every ioctl is checked against an allowlist keyed by
-// the kind of fd it goes to (the same number means different things on different fds, vfio-abi.md §1).
+// the kind of fd it goes to (the same number means different things on different fds, docs/vfio-abi.md, Request numbers).
 import { InternalError } from '../errors.js'
 import { gfxPlaneFlags } from './abi/gfx.js'
 import * as U from './abi/vfio-uapi.js'
+import { FdTable, namingArg, type FdKind } from './fd-table.js'
 import type { IoctlArg, Sys } from './sys.js'
 
-type FdKind = 'container' | 'group' | 'device' | 'cdev' | 'iommufd' | 'other'
-
-// Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (vfio-abi.md §8.1).
+// Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (docs/vfio-abi.md, Group).
 const ALLOWED: Record<FdKind, readonly number[]> = {
   container: [U.VFIO_GET_API_VERSION, U.VFIO_CHECK_EXTENSION, U.VFIO_SET_IOMMU, U.VFIO_IOMMU_GET_INFO],
   group: [U.VFIO_GROUP_GET_STATUS, U.VFIO_GROUP_SET_CONTAINER, U.VFIO_GROUP_UNSET_CONTAINER, U.VFIO_GROUP_GET_DEVICE_FD],
@@ -15,14 +14,6 @@ const ALLOWED: Record<FdKind, readonly number[]> = {
   cdev: [U.VFIO_DEVICE_BIND_IOMMUFD, U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE, U.VFIO_DEVICE_QUERY_GFX_PLANE],
   iommufd: [U.IOMMU_GET_HW_INFO],
   other: [],
-}
-
-function kindOf(path: string): FdKind {
-  if (path === '/dev/vfio/vfio') return 'container'
-  if (/^\/dev\/vfio\/(noiommu-)?\d+$/.test(path)) return 'group'
-  if (/^\/dev\/vfio\/devices\/vfio\d+$/.test(path)) return 'cdev'
-  if (path === '/dev/iommu') return 'iommufd'
-  return 'other'
 }
 
 /** A feature request is read-only when it only probes, or GETs the static MIGRATION flags. */
@@ -43,7 +34,7 @@ function gfxProbeOnly(arg: IoctlArg): boolean {
 }
 
 export class ReadOnlySys implements Sys {
-  private kinds = new Map<number, FdKind>()
+  private fds = new FdTable()
   /** Every ioctl let through, kept only when asked (the read-only test): a big host issues 150,000. */
   readonly issued: { kind: FdKind; request: number }[] = []
 
@@ -54,25 +45,26 @@ export class ReadOnlySys implements Sys {
 
   open(path: string, mode: 'r' | 'rw'): number {
     const fd = this.inner.open(path, mode)
-    if (fd >= 0) this.kinds.set(fd, kindOf(path))
+    if (fd >= 0) this.fds.opened(fd, path)
     return fd
   }
 
   close(fd: number): void {
-    this.kinds.delete(fd)
+    this.fds.closed(fd)
     this.inner.close(fd)
   }
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
-    const kind = this.kinds.get(fd) ?? 'other'
+    const kind = this.fds.kindOf(fd)
     const allowed =
       ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg)) && (request !== U.VFIO_DEVICE_QUERY_GFX_PLANE || gfxProbeOnly(arg))
     if (!allowed) {
       throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
     }
     if (this.log) this.issued.push({ kind, request })
+    const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
-    if (request === U.VFIO_GROUP_GET_DEVICE_FD && r >= 0) this.kinds.set(r, 'device')
+    this.fds.after(fd, request, given, r)
     return r
   }
 

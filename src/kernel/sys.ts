@@ -1,7 +1,7 @@
 // THE KERNEL SEAM. Everything that talks to /dev/vfio goes through this interface, so a fake, a
 // recorder (--save) or a replayer (--from) can stand in for the real kernel.
 
-/** How the third ioctl argument is passed. VFIO uses all four kinds (vfio-abi.md §1.1). */
+/** How the third ioctl argument is passed. VFIO uses all four kinds (docs/vfio-abi.md, Request numbers). */
 export type IoctlArg =
   | { kind: 'none' }
   /** integer by value: VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU */

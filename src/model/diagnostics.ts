@@ -64,7 +64,7 @@ export type FindingLevel = 'ok' | 'info' | 'warn' | 'bad'
 
 /** One host readiness fact, judged, with the commands that would change it. */
 export interface Finding {
-  /** Stable id: iommu, interrupt-remapping, noiommu, modules, iommufd, cdev, memlock, holders, reset-on-open */
+  /** Stable id: iommu, interrupt-remapping, noiommu, modules, iommufd, cdev, memlock, holders, reset-on-open, and the rules' (diagnose/rules.ts: group-node) */
   id: string
   level: FindingLevel
   text: string

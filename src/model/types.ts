@@ -94,7 +94,7 @@ export interface IommuGroup {
   domainType: string | null
   /** /dev/vfio/N or /dev/vfio/noiommu-N, null when absent (no member bound to a VFIO driver). */
   node: DevNode | null
-  /** Viability predicted from sysfs bindings (the kernel's rule, vfio-abi.md §4.1). */
+  /** Viability predicted from sysfs bindings (the kernel's rule, docs/vfio-abi.md, Group). */
   viability: Viability
   /** What the kernel said about the group (VFIO_GROUP_GET_STATUS); null when not opened. */
   status: Probe<GroupStatus> | null

@@ -66,8 +66,8 @@ export function u64(n: bigint): JsonU64 {
   return `0x${BigInt.asUintN(64, n).toString(16)}`
 }
 
-/** Lowercase hex pairs. Buffer's native encoder: a string built byte by byte made ~8,000 garbage
- * strings per 4 KiB config space (seconds of GC for thousands of devices). */
+/** Lowercase hex pairs. Buffer's native encoder: a string built byte by byte leaves a garbage string
+ * per byte, which thousands of devices' config spaces turn into long GC pauses. */
 export function bytesHex(raw: Uint8Array): string {
   return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex')
 }

@@ -1,5 +1,6 @@
 // An IOMMU group: its header line (node, viability) and, from -v on, what the kernel and the
 // container said about it.
+import { bindFix } from '../diagnose/fixes.js'
 import type { GroupDiagnosis } from '../model/diagnostics.js'
 import type { ContainerInfo, IommuGroup } from '../model/types.js'
 import { capsLines, rangeString } from './text-caps.js'
@@ -33,11 +34,8 @@ function viabilityFix(g: IommuGroup, style: Style): string[] {
   const pciBlockers = g.viability.blockers.filter((b) => PCI_BDF.test(b.address))
   if (pciBlockers.length === 0) return []
   const lines = [`  ${style.warn('fix:')} bind every member to vfio-pci (or unbind it), as root:`]
-  for (const { address: a } of pciBlockers) {
-    lines.push(`    echo vfio-pci > /sys/bus/pci/devices/${a}/driver_override`)
-    lines.push(`    echo ${a} > /sys/bus/pci/devices/${a}/driver/unbind`)
-    lines.push(`    echo ${a} > /sys/bus/pci/drivers_probe`)
-  }
+  // The sysfs way of diagnose's bind fix: it needs nothing installed.
+  for (const { address: a } of pciBlockers) lines.push(`    ${bindFix(a, true, true)[1] ?? ''}`)
   return lines
 }
 

@@ -86,7 +86,7 @@ function irqLines(e: IrqEntry, view: ViewOptions, style: Style, ind: string): st
   if (!info.ok) return [`${ind}${label}`, ...errorLines(info.error, style, `${ind}  `)]
   const q = info.value
   if (q.count === 0 && view.verbose < 3) return []
-  // No NORESIZE on MSI-X means the kernel can add vectors while enabled (vfio-abi.md §5.3).
+  // No NORESIZE on MSI-X means the kernel can add vectors while enabled (docs/vfio-abi.md, Device).
   const dynamic =
     view.verbose >= 2 && e.name.toUpperCase() === 'MSI-X' && q.count > 0 && !hasFlag(q.flagNames, 'noresize')
       ? style.dim(' (dynamic allocation)')
@@ -99,7 +99,7 @@ function resetLine(device: Device, v: VfioDeviceView, style: Style, ind: string)
   const methods = device.resetMethods
   const m = methods !== null && methods.length > 0 ? methods.join(' ') : null
   if (hasFlag(v.flagNames, 'reset')) return `${ind}${style.label('Reset:')} ${style.ok('yes')}${m !== null ? ` (${m})` : ''}`
-  // sysfs can list a method VFIO could not use (stale "bus" behind a bridge, vm-recipe §9.6).
+  // sysfs can list a method VFIO could not use (a stale "bus" for a device behind a bridge, seen in the test VM).
   if (device.pci === null) return `${ind}${style.label('Reset:')} ${style.warn('no')}`
   const why = m !== null ? `sysfs reset_method says ${m}` : 'no reset method'
   return `${ind}${style.label('Reset:')} ${style.warn('no')} ${style.dim(`(${why})`)}`

@@ -3,7 +3,8 @@
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
-import { FdNames, namingArg } from './fd-names.js'
+import { namingArg } from '../kernel/fd-table.js'
+import { FdNames } from './fd-names.js'
 import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './doc.js'
 import { finish, shareable, shareableArgv } from './privacy.js'
 

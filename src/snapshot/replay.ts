@@ -4,7 +4,8 @@ import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
 import { type CompactDoc, compactRest, deref } from './compact.js'
-import { FdNames, namingArg } from './fd-names.js'
+import { namingArg } from '../kernel/fd-table.js'
+import { FdNames } from './fd-names.js'
 import { type FsEntry, fromHex, type IoctlEntry, type SnapshotDoc } from './doc.js'
 
 const ENODATA = 61

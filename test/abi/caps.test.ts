@@ -3,7 +3,7 @@ import { capHeaders, walkCaps, type CapNamespace, type DecodedCap } from '../../
 import type { InfoCap } from '../../src/model/types.js'
 import { Bytes, hex, prng } from '../helpers/abi-bytes.js'
 
-// The reply of VFIO_IOMMU_GET_INFO on QEMU VT-d (vm-recipe.md §4): caps at 24, 72, 104; argsz 120.
+// The reply of VFIO_IOMMU_GET_INFO on QEMU VT-d (the x86 test VM): caps at 24, 72, 104; argsz 120.
 const TYPE1_REPLY = hex(`
   78 00 00 00  03 00 00 00  00 10 20 40 00 00 00 00  18 00 00 00  00 00 00 00   # argsz 120, PGSIZES|CAPS, cap_offset 24
   01 00 01 00  48 00 00 00  02 00 00 00  00 00 00 00                             # @24 IOVA_RANGE v1 next 72, nr_iovas 2

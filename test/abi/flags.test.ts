@@ -39,7 +39,7 @@ describe('flag names', () => {
     expect(irqFlagNames(-1)).toEqual(['eventfd', 'maskable', 'automasked', 'noresize', ...Array.from({ length: 28 }, (_, i) => `bit${i + 4}`)])
   })
 
-  it('region and irq flags as vfio-pci reports them (vfio-abi.md §6.2)', () => {
+  it('region and irq flags as vfio-pci reports them (docs/vfio-abi.md, Device)', () => {
     expect(regionFlagNames(0xf)).toEqual(['read', 'write', 'mmap', 'caps'])
     expect(regionFlagNames(0x3)).toEqual(['read', 'write'])
     expect(irqFlagNames(0x7)).toEqual(['eventfd', 'maskable', 'automasked'])

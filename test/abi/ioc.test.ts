@@ -16,7 +16,7 @@ describe('ioctl encoding', () => {
   })
 
   it('sized encodings match the asm-generic layout', () => {
-    // vfio-abi.md §11: what VFIO_DEVICE_GET_INFO would be if it were _IOWR (it is not)
+    // docs/vfio-abi.md, Request numbers: what VFIO_DEVICE_GET_INFO would be if it were _IOWR (it is not)
     expect(_IOWR(0x3b, 107, 24)).toBe(0xc0183b6b)
     expect(_IOR(0x54, 0x1b, 4)).toBe(0x8004541b)
     expect(_IOW(0x54, 0x1b, 4)).toBe(0x4004541b)
@@ -25,7 +25,7 @@ describe('ioctl encoding', () => {
   })
 })
 
-describe('VFIO request numbers (vfio-abi.md §1.1)', () => {
+describe('VFIO request numbers (docs/vfio-abi.md, Request numbers)', () => {
   const uapi: Record<string, unknown> = U
   const table: [string, number][] = [
     ['VFIO_GET_API_VERSION', 0x3b64],
@@ -100,7 +100,7 @@ describe('VFIO request numbers (vfio-abi.md §1.1)', () => {
 })
 
 describe('extension ids and fixed indexes', () => {
-  it('matches vfio-abi.md §3.1 and §6', () => {
+  it("matches the kernel header's extension ids and vfio-pci's fixed indexes (docs/vfio-abi.md, Device)", () => {
     expect(U.VFIO_API_VERSION).toBe(0)
     expect([U.VFIO_TYPE1_IOMMU, U.VFIO_TYPE1v2_IOMMU, U.VFIO_NOIOMMU_IOMMU, U.VFIO_UPDATE_VADDR]).toEqual([1, 3, 8, 10])
     expect(U.VFIO_PCI_CONFIG_REGION_INDEX).toBe(7)

@@ -278,7 +278,7 @@ describe('LAYOUTS', () => {
     expect(decodeHotResetInfo(hr).devices).toEqual([{ groupOrDevid: 9, segment: 1, bus: 2, devfn: 3 }])
   })
 
-  it('holds the sizes of vfio-abi.md Appendix A for the structs lsvfio exchanges', () => {
+  it('holds the LP64 sizes of the kernel headers for the structs lsvfio exchanges', () => {
     const sizes = Object.fromEntries(Object.entries(LAYOUTS).map(([k, v]) => [k, v.size]))
     expect(sizes).toMatchObject({
       vfio_info_cap_header: 8,

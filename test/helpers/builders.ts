@@ -159,7 +159,7 @@ export function vfioView(o: Partial<VfioDeviceView> = {}): VfioDeviceView {
 export const VGA_QUIRK = 'no VGA region: not a VGA device, or VGA support disabled in vfio-pci'
 export const ERR_QUIRK = 'no error interrupt: conventional PCI device (not PCI Express)'
 
-/** The ERR IRQ index of a conventional PCI device on kernels before 7.3 (EINVAL, vm-recipe §4). */
+/** The ERR IRQ index of a conventional PCI device on kernels before 7.3 (EINVAL, docs/vfio-abi.md, Device). */
 export function errQuirk(): Quirk {
   return quirk(ERR_QUIRK, { op: 'VFIO_DEVICE_GET_IRQ_INFO index 3' })
 }

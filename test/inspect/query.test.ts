@@ -8,7 +8,7 @@ import type { IommuGroup, Region } from '../../src/model/types.js'
 import { FakeSys, REQ, le, u32at, type DeviceScript, type FakeKernel } from '../helpers/fake-sys.js'
 import { makeTree, pciDevice } from '../helpers/fake-sysfs.js'
 
-// An nvme-like PCIe device as vm-recipe.md §4 reports it: BAR0 with MSIX_MAPPABLE (two-pass argsz),
+// An nvme-like PCIe device as the x86 test VM reports it: BAR0 with MSIX_MAPPABLE (two-pass argsz),
 // ROM, CONFIG 4K, VGA EINVAL; INTx, MSI-X 65; FLR; one hot-reset dependent.
 const nvme: DeviceScript = (req, arg) => {
   const argsz = u32at(arg, 0)
@@ -60,7 +60,7 @@ const looped: DeviceScript = (req, arg) => {
   return { ret: -25 }
 }
 
-// Type1 IOMMU info as QEMU's VT-d answers (vm-recipe.md §4): page sizes 4K|2M|1G, then on the second
+// Type1 IOMMU info as QEMU's VT-d answers (the x86 test VM): page sizes 4K|2M|1G, then on the second
 // call an IOVA_RANGE cap with two ranges and DMA_AVAIL.
 const iommuInfo = (arg: Uint8Array) =>
   u32at(arg, 0) < 88

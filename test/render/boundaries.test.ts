@@ -1,4 +1,4 @@
-// The renderers' house rules (architecture.md, import-boundary rules), checked on the source text.
+// The renderers' house rules (docs/architecture.md, house rules), checked on the source text.
 import { readFileSync, readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { annotatedDump, hexdump } from '../../src/render/hexdump.js'
 import { plainStyle } from '../../src/render/style.js'
 
-// The first 64 bytes of QEMU's e1000e config space as lspci -x prints them (vm-recipe §4 device).
+// The first 64 bytes of QEMU's e1000e config space as lspci -x prints them (the x86 test VM's 02:00.0, test/vm/README.md).
 const E1000E_LSPCI_X = [
   '00: 86 80 d3 10 07 04 10 00 00 00 00 02 10 00 00 00',
   '10: 00 00 4c fe 00 00 4e fe 01 b0 00 00 00 00 50 fe',

@@ -174,9 +174,7 @@ describe('renderText, verbose 1 and 2', () => {
   it('gives the commands that make a non-viable group viable', () => {
     const g = group({ id: 16, viability: { viable: false, blockers: [{ address: '0000:07:02.0', driver: 'virtio-pci' }] } })
     expect(renderText(inventory({ groups: [g] }), v(1), plainStyle).filter((l) => l.startsWith('    echo'))).toEqual([
-      '    echo vfio-pci > /sys/bus/pci/devices/0000:07:02.0/driver_override',
-      '    echo 0000:07:02.0 > /sys/bus/pci/devices/0000:07:02.0/driver/unbind',
-      '    echo 0000:07:02.0 > /sys/bus/pci/drivers_probe',
+      '    echo vfio-pci > /sys/bus/pci/devices/0000:07:02.0/driver_override; echo 0000:07:02.0 > /sys/bus/pci/devices/0000:07:02.0/driver/unbind; echo 0000:07:02.0 > /sys/bus/pci/drivers_probe',
     ])
   })
 

@@ -1,5 +1,5 @@
-// Realistic inventories for golden files, transcribed from the QEMU guests of vm-recipe.md §3–4 (x86
-// q35 + intel-iommu, kernel 6.12) and arm64-recipe.md §4 (virt, no-IOMMU, vfio-platform/amba).
+// Realistic inventories for golden files, transcribed from the QEMU guests of test/vm/README.md (x86
+// q35 + intel-iommu, kernel 6.12) and test/vm/arm64/README.md (virt, no-IOMMU, vfio-platform/amba).
 import type { Device, Inventory, IommuGroup, Probe, VfioDeviceView } from '../../src/model/types.js'
 import {
   DEV,
@@ -257,7 +257,7 @@ const notViable = failed<VfioDeviceView>({
   hint: 'the group is not viable: every member must be bound to a VFIO driver, pci-stub, or no driver',
 })
 
-/** The full 12-device q35 guest of vm-recipe §3, trimmed to one group of each kind. */
+/** The full 12-device q35 guest of test/vm/README.md, trimmed to one group of each kind. */
 export function vmInventory(): Inventory {
   const c = ok(containerInfo())
   const groups: IommuGroup[] = [

@@ -27,7 +27,7 @@ describe('capture test/fixtures', () => {
             'Captured by test/vm/capture-fixtures.test.ts (LSVFIO_CAPTURE=1) from a real boot; do not edit by hand.',
             `kernel: ${run.boot.kver}`,
             `qemu: ${qemuVersion()}`,
-            'devices: full matrix (vm-recipe.md §2.1), intel-iommu, all eligible devices on vfio-pci except 0000:07:02.0 (non-viable group)',
+            'devices: full matrix (test/vm/README.md), intel-iommu, all eligible devices on vfio-pci except 0000:07:02.0 (non-viable group)',
             'scenario: test/vm/guest/busy.sh with BUSY_GROUP=2 (group 2 held open: EBUSY)',
             `lsvfio exit status: ${run.rc}`,
             '',

@@ -24,7 +24,7 @@ describe('capture test/vm/testdata', () => {
           'Captured by test/vm/capture.test.ts (LSVFIO_CAPTURE=1) from a real boot; do not edit by hand.',
           `kernel: ${r.kver}`,
           `qemu: ${qemuVersion()}`,
-          'devices: full (recipe §2.1), intel-iommu, every eligible device bound to vfio-pci',
+          'devices: full (test/vm/README.md), intel-iommu, every eligible device bound to vfio-pci',
           'scenario: test/vm/guest/capture-testdata.sh',
           `date: ${new Date().toISOString().slice(0, 10)}`,
           '',

@@ -54,7 +54,7 @@ export function compareTopology(led: Ledger, doc: JsonDocument, w: Witness): voi
       continue
     }
     compareIdentity(led, device, wd)
-    // The kernel's viability rule applied to the witness's drivers (vfio-abi.md §4.1).
+    // The kernel's viability rule applied to the witness's drivers (docs/vfio-abi.md, Group).
     const blockers = w.groups
       .find((g) => g.id === group.id)
       ?.devices.map((a) => byAddr.get(a))
@@ -142,7 +142,7 @@ function compareIrqs(led: Ledger, a: string, v: JsonVfioDevice, ld: LspciDevice,
   led.eq(a, 'INTx count', irq(0), ld.interrupt === null ? 0 : 1, 'lspci Interrupt pin')
   led.eq(a, 'MSI count', irq(1), msi?.max ?? 0, 'lspci MSI Count')
   led.eq(a, 'MSI-X count', irq(2), msix?.count ?? 0, 'lspci MSI-X Count')
-  // ERR: count 1 on PCIe; conventional PCI gets EINVAL before 7.x and count 1 after (vm-recipe.md §4).
+  // ERR: count 1 on PCIe; conventional PCI gets EINVAL before 7.x and count 1 after (docs/vfio-abi.md, Device).
   const err = v.irqs[3]?.info
   const errSeen = err === undefined ? 'missing' : err.state === 'ok' ? `count ${err.value.count}` : err.state
   const expected = pcie || opts.kernel.startsWith('7.') ? 'count 1' : 'unavailable'

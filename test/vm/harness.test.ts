@@ -37,7 +37,7 @@ describe.skipIf(!full.ok)(`VM harness, 6.12 full device set${full.ok ? '' : ` (s
     BOOT_TIMEOUT,
   )
 
-  it('sees the IOMMU groups of recipe §3', async () => {
+  it('sees the IOMMU groups of the full device set (test/vm/README.md)', async () => {
     const w = await loadWitness(boot().outDir)
     const members = (bdf: string): string[] => {
       const g = w.groups.find((x) => x.devices.includes(bdf))

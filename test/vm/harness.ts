@@ -1,22 +1,22 @@
 // Boots a real Debian kernel under QEMU/TCG (q35 + emulated VT-d) with real vfio-pci devices and
-// runs one scenario script in it (see ../../../shared/reference/vm-recipe.md and test/vm/README.md).
+// runs one scenario script in it (see test/vm/README.md).
 // Results come back as files in outDir through a writable 9p share; the serial console is kept for
 // diagnostics only. Set-up: `bash test/vm/setup.sh`.
 
-import { spawn, execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, statSync, readdirSync, accessSync, constants as fsc } from 'node:fs'
-import { mkdir, writeFile, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs'
+import { writeFile, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readOut, runQemu, shQuote } from './qemu.js'
+import { bootTwice, guestArgs, newRun, ninePArgs, onPath, pruneRuns as prune, qemuVersion as qemuVersionOf } from './qemu.js'
 
 export const KERNELS = ['6.12', '6.1', '7.3'] as const
 export type KernelName = (typeof KERNELS)[number]
 
 export interface BootOptions {
   kernel: KernelName
-  /** 'full' = recipe §2.1, 'small' = edu + pci-testdev, or raw QEMU arguments (avoid slots 1d/1e: the 9p transports) */
+  /** 'full' = the full set of test/vm/README.md, 'small' = edu + pci-testdev, or raw QEMU arguments (avoid slots 1d/1e: the 9p transports) */
   devices: 'full' | 'small' | readonly string[]
   iommu: 'intel' | 'off'
   /** scenario script: absolute, or relative to the repository root; run by /bin/sh in the chroot */
@@ -74,20 +74,6 @@ export const NINEP_SLOTS = ['1d.0', '1e.0'] as const
 
 function kernelDir(k: KernelName): string {
   return path.join(VM_DIR, 'kernels', k)
-}
-
-function onPath(cmd: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
-    if (dir === '') continue
-    const p = path.join(dir, cmd)
-    try {
-      accessSync(p, fsc.X_OK)
-      return p
-    } catch {
-      // not here
-    }
-  }
-  return null
 }
 
 /** What is missing to boot the given kernels, in words a skip message can print. */
@@ -150,7 +136,7 @@ export async function ensureInitramfs(
 
 // ------------------------------------------------------------------------------------------ QEMU
 
-/** recipe §2.1 minus the console/kernel parts; the nvme backing file is per run */
+/** The full set of test/vm/README.md minus the console/kernel parts; the nvme backing file is per run */
 function deviceArgs(devices: BootOptions['devices'], diskImg: string): string[] {
   if (typeof devices !== 'string') return [...devices]
   const small = ['-device', 'edu,addr=03.0', '-device', 'pci-testdev,addr=04.0']
@@ -180,7 +166,6 @@ function fullBdf(bdf: string): string {
 }
 
 
-let runCounter = 0
 let pruned = false
 
 /**
@@ -203,12 +188,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     await pruneRuns().catch(() => undefined) // housekeeping only
   }
 
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-  const runDir = path.join(VM_DIR, 'runs', `${stamp}-${opts.kernel}-${process.pid}-${runCounter++}`)
-  const outDir = path.join(runDir, 'out')
-  await mkdir(runDir, { recursive: true })
-
-  const env: Record<string, string> = {
+  const { runDir, outDir, envFile } = await newRun(path.join(VM_DIR, 'runs'), `${opts.kernel}-`, (outDir) => ({
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: '/root',
     LANG: 'C.UTF-8',
@@ -220,29 +200,16 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     LSVFIO_VM_KVER: kver,
     LSVFIO_VM_IOMMU: opts.iommu,
     ...opts.env,
-  }
-  const envFile = path.join(runDir, 'env.sh')
-  await writeFile(
-    envFile,
-    Object.entries(env)
-      .map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad env name ${k}`)
-        return `export ${k}=${shQuote(v)}\n`
-      })
-      .join(''),
-  )
+  }))
   const diskImg = path.join(runDir, 'disk.img')
   await writeFile(diskImg, '')
   await truncate(diskImg, 64 << 20) // sparse; one per run because QEMU locks its images
 
-  // kernel command line: no spaces inside values (the guest splits on them)
   const cmdline = [
     'console=ttyS0', 'panic=-1', 'loglevel=4',
     ...(opts.iommu === 'intel' ? ['intel_iommu=on', 'iommu=pt'] : []),
-    `lsvfio.scenario=${scenario}`, `lsvfio.env=${envFile}`, `lsvfio.out=${outDir}`, `lsvfio.repo=${REPO}`,
-    `lsvfio.bind=${opts.bind === undefined ? 'all' : opts.bind.length === 0 ? 'none' : opts.bind.map(fullBdf).join(',')}`,
+    ...guestArgs({ scenario, envFile, outDir, repo: REPO, bind: opts.bind === undefined ? 'all' : opts.bind.length === 0 ? 'none' : opts.bind.map(fullBdf).join(','), timeoutMs, margin: 20 }),
     ...(opts.keep !== undefined && opts.keep.length > 0 ? [`lsvfio.keep=${opts.keep.map(fullBdf).join(',')}`] : []),
-    `lsvfio.tmo=${Math.max(10, Math.floor(timeoutMs / 1000) - 20)}`,
     ...(opts.cmdline ?? []),
   ]
   for (const w of cmdline) if (/\s/.test(w)) throw new Error(`whitespace in kernel argument: ${w}`)
@@ -256,72 +223,36 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     '-append', cmdline.join(' '),
     ...(opts.iommu === 'intel' ? ['-device', 'intel-iommu,intremap=on'] : []),
     ...deviceArgs(opts.devices, diskImg),
-    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
-    '-device', `virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=${NINEP_SLOTS[0]}`,
-    '-fsdev', `local,id=out,path=${outDir},security_model=none,multidevs=remap`,
-    '-device', `virtio-9p-pci,fsdev=out,mount_tag=out,addr=${NINEP_SLOTS[1]}`,
+    ...ninePArgs(outDir, NINEP_SLOTS[0], NINEP_SLOTS[1]),
   ]
-  await writeFile(path.join(runDir, 'qemu.cmd'), [QEMU, ...args].map(shQuote).join(' ') + '\n')
-
-  let retried = false
-  const failures: string[] = []
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    await rm(outDir, { recursive: true, force: true })
-    await mkdir(outDir, { recursive: true })
-    const a = await runQemu(QEMU, args, timeoutMs)
-    await writeFile(path.join(runDir, attempt === 1 ? 'serial.log' : `serial.try${attempt}.log`), a.log)
-    const rc = await readRc(outDir)
+  const done = await bootTwice({
+    binary: QEMU,
+    args,
+    runDir,
+    outDir,
+    timeoutMs,
     // (rc<<1)|1 from isa-debug-exit; the rc file is the authority, the status a cross-check
-    if (rc !== null && !a.timedOut && a.status !== null && a.status % 2 === 1) {
-      return { outDir, rc, bootMs: a.ms, serialLog: a.log, retried, kver, runDir, initramfs }
-    }
-    const why = a.timedOut
-      ? `timed out after ${timeoutMs} ms`
-      : a.status === 0
+    finished: (a) => a.status !== null && a.status % 2 === 1,
+    why: (a, rc) =>
+      a.status === 0
         ? 'guest died (qemu exit status 0: panic or triple fault)'
         : rc === null
           ? `no rc file (qemu exit status ${a.status ?? a.signal}, init failure ${a.status !== null ? (a.status - 1) / 2 : '?'})`
-          : `qemu exit status ${a.status ?? a.signal}`
-    failures.push(`attempt ${attempt}: ${why}`)
-    if (attempt === 1) {
-      await rename(outDir, path.join(runDir, 'out.try1'))
-      retried = true
-    } else {
-      throw new VmBootError(
-        `guest on ${opts.kernel} (${kver}) did not finish: ${failures.join('; ')}; see ${runDir}\n--- serial log tail ---\n${a.log.slice(-3000)}`,
-        runDir,
-        a.log,
-      )
-    }
-  }
-  throw new Error('unreachable')
+          : `qemu exit status ${a.status ?? a.signal}`,
+    fail: (failures, a) =>
+      new VmBootError(`guest on ${opts.kernel} (${kver}) did not finish: ${failures.join('; ')}; see ${runDir}\n--- serial log tail ---\n${a.log.slice(-3000)}`, runDir, a.log),
+  })
+  return { outDir, rc: done.rc, bootMs: done.attempt.ms, serialLog: done.attempt.log, retried: done.retried, kver, runDir, initramfs }
 }
-
-async function readRc(outDir: string): Promise<number | null> {
-  try {
-    const t = (await readFile(path.join(outDir, 'rc'), 'utf8')).trim()
-    return /^\d+$/.test(t) ? Number(t) : null
-  } catch {
-    return null
-  }
-}
-
 
 /** Deletes run directories older than maxAgeMs (they are kept for diagnostics). */
 export async function pruneRuns(maxAgeMs = 24 * 3600_000): Promise<void> {
-  const dir = path.join(VM_DIR, 'runs')
-  if (!existsSync(dir)) return
-  const now = Date.now()
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name)
-    if (now - (await stat(p)).mtimeMs > maxAgeMs) await rm(p, { recursive: true, force: true })
-  }
+  await prune(path.join(VM_DIR, 'runs'), maxAgeMs)
 }
 
 /** qemu version string, for test output */
 export function qemuVersion(): string {
-  const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' })
-  return (r.stdout ?? '').split('\n')[0] ?? ''
+  return qemuVersionOf(QEMU)
 }
 
 export { readOut } from './qemu.js'

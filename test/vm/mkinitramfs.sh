@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the guest initramfs (uncompressed newc cpio: the fastest to boot under TCG, recipe §7):
+# Builds the guest initramfs (uncompressed newc cpio: the fastest to boot under TCG):
 # busybox-static + applet links, test/vm/init.sh as /init, the VFIO + 9p (+ virtio-pci on 6.1)
 # modules in dependency order, xz/zstd-decompressed here so that busybox insmod can load them.
 #
@@ -44,7 +44,7 @@ TARGETS=(vfio_iommu_type1 vfio-pci virtio_pci 9p 9pnet_virtio)
 
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/lsvfio-initramfs.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
-chmod 0755 "$STAGE"   # the archive's root inherits this mode; 0700 breaks non-root users (recipe §9.11)
+chmod 0755 "$STAGE"   # the archive's root inherits this mode; 0700 breaks non-root users
 mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc,lib/modules,proc,sys,dev,host,out,tmp,run,mnt/tmp9p}
 chmod 1777 "$STAGE/tmp"
 mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true   # /init's stdio before devtmpfs

@@ -59,7 +59,7 @@ step "apt packages" install_packages
 # ---------------------------------------------------------------- 2. kernels
 mkdir -p "$KDIR" "$DEBS"
 
-# Private apt configuration for trixie-backports (recipe §1.3): the host's mirror and keyring,
+# Private apt configuration for trixie-backports: the host's mirror and keyring,
 # own lists and cache, so the host's apt state is never changed.
 APT_ALT=(-o "Dir::Etc::SourceList=$ALT/sources.list" -o "Dir::Etc::SourceParts=$ALT/parts"
          -o "Dir::State::Lists=$ALT/lists" -o "Dir::Cache=$ALT/cache" -o "APT::Sandbox::User=root"
@@ -114,7 +114,7 @@ resolve() {
     7.3)
         alt_lists_present || return 1
         # newest linux-image-7.3.*-amd64 in trixie-backports; since 7.x it is split into
-        # linux-binary-/linux-modules-/linux-base- debs (recipe §1.3)
+        # linux-binary-/linux-modules-/linux-base- debs
         dep=$(apt-cache "${APT_ALT[@]}" pkgnames linux-image-7.3. 2>/dev/null \
               | grep -E '^linux-image-7\.3\.[0-9]+\+deb[0-9]+-amd64$' | sort -V | tail -1) || true
         [ -n "$dep" ] || return 1

@@ -4,27 +4,15 @@
 // min(argsz, buf.length), visits each header byte at most once, never throws, and reports faults as
 // { kind: 'chain-error' } entries instead of dropping what was decoded before them.
 
+import type { InfoCap } from '../../model/types.js'
 import { atomicCompFlagNames, regionTypeName, type CapNamespace } from './flags.js'
 import { Reader } from './structs.js'
 
 export type { CapNamespace } from './flags.js'
 
-export type ChainFault = 'looped' | 'out-of-bounds' | 'truncated'
-
-/** Structurally identical to InfoCap in src/model/types.ts (abi/ may not import the model). */
-export type DecodedCap =
-  | { kind: 'sparse-mmap'; id: number; version: number; offset: number; areas: readonly { offset: bigint; size: bigint }[] }
-  | { kind: 'type'; id: number; version: number; offset: number; type: number; subtype: number; typeName: string; subtypeName: string }
-  | { kind: 'msix-mappable'; id: number; version: number; offset: number }
-  | { kind: 'nvlink2-ssatgt'; id: number; version: number; offset: number; tgt: bigint }
-  | { kind: 'nvlink2-lnkspd'; id: number; version: number; offset: number; linkSpeed: number }
-  | { kind: 'iova-range'; id: number; version: number; offset: number; ranges: readonly { start: bigint; end: bigint }[] }
-  | { kind: 'migration'; id: number; version: number; offset: number; flags: number; pgsizeBitmap: bigint; maxDirtyBitmapSize: bigint }
-  | { kind: 'dma-avail'; id: number; version: number; offset: number; avail: number }
-  | { kind: 'pci-atomic-comp'; id: number; version: number; offset: number; flags: number; flagNames: readonly string[] }
-  | { kind: 'zpci'; id: number; version: number; offset: number; name: string; raw: Uint8Array }
-  | { kind: 'unknown'; id: number; version: number; offset: number; raw: Uint8Array }
-  | { kind: 'chain-error'; reason: ChainFault; offset: number }
+/** A decoded capability is the model's InfoCap: one declaration, here only named for the walker. */
+export type DecodedCap = InfoCap
+export type ChainFault = Extract<InfoCap, { kind: 'chain-error' }>['reason']
 
 export type ChainError = Extract<DecodedCap, { kind: 'chain-error' }>
 

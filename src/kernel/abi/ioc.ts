@@ -1,6 +1,6 @@
 // ioctl request encoding (include/uapi/asm-generic/ioctl.h). Valid for x86-64, arm64, riscv64 and s390x;
 // powerpc, mips, sparc and alpha use other direction bits and sizes, so _IO() differs there (not supported).
-// Every VFIO and iommufd request is a bare _IO(type, nr): no size, no direction (vfio-abi.md §1).
+// Every VFIO and iommufd request is a bare _IO(type, nr): no size, no direction (docs/vfio-abi.md, Request numbers).
 
 export const VFIO_TYPE = 0x3b // ';'
 export const VFIO_BASE = 100

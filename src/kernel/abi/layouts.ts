@@ -1,5 +1,5 @@
 // Byte layouts (x86-64/arm64 LP64) of every VFIO/iommufd struct lsvfio encodes, decodes or names, keyed by
-// C struct name. Offsets are hard-coded from vfio-abi.md Appendix A, not computed: the point is that
+// C struct name. Offsets are hard-coded from the C headers' LP64 layout, not computed: the point is that
 // native/vfio-abi-check.c can hold them against a real compiler and header (test/abi/layout.test.ts).
 // A flexible array member has size 0. Union members share an offset.
 

@@ -2,7 +2,6 @@
 //   torvalds/linux include/uapi/linux/vfio.h      @ 02256acf1e81 (v6.19-era: FEATURE_DMA_BUF, BIND_FLAG_TOKEN)
 //   torvalds/linux include/uapi/linux/iommufd.h   @ b4d90dbc4c1b (commands up to IOMMU_HW_QUEUE_ALLOC 0x94)
 //   torvalds/linux include/uapi/linux/vfio_zdev.h @ 512a93a93dbe, vfio_ccw.h (same era)
-// as recorded in /work/shared/reference/vfio-abi.md §0.
 // Check: `npx vitest run test/abi/layout.test.ts` compiles native/vfio-abi-check.c against the installed
 // <linux/vfio.h> (and <linux/iommufd.h> if present) and compares every value here that the header has;
 // names the header lacks are listed as "newer than installed header". To update, transcribe the new
@@ -31,7 +30,7 @@ export const VFIO_NOIOMMU_IOMMU = 8
 export const VFIO_UNMAP_ALL = 9
 export const VFIO_UPDATE_VADDR = 10
 
-// ---- Request numbers. One number means different things on different fd kinds (vfio-abi.md §1.1). ----
+// ---- Request numbers. One number means different things on different fd kinds (docs/vfio-abi.md, Request numbers). ----
 // container fd
 export const VFIO_GET_API_VERSION = vfio(0)
 export const VFIO_CHECK_EXTENSION = vfio(1)

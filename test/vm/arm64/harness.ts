@@ -1,16 +1,16 @@
 // Boots a Debian arm64 kernel under qemu-system-aarch64 -machine virt (TCG) with platform and AMBA
 // devices bound to vfio-platform / vfio-amba in no-IOMMU mode, and runs one scenario in it with Node
-// for arm64 (shared/reference/arm64-recipe.md, test/vm/arm64/README.md). The host root is shared
+// for arm64 (test/vm/arm64/README.md). The host root is shared
 // read-only over 9p (the checkout is bound at its host path); results come back through a writable
 // 9p share. Exit: semihosting SYS_EXIT (qemu's status = the scenario's rc) plus an rc file written
 // last. Set-up: `bash test/vm/arm64/setup.sh`.
-import { spawn, execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { accessSync, constants as fsc, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readOut, runQemu, shQuote } from '../qemu.js'
+import { bootTwice, guestArgs, newRun, ninePArgs, onPath, pruneRuns, qemuVersion as qemuVersionOf } from '../qemu.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const REPO = path.resolve(HERE, '../../..')
@@ -18,7 +18,7 @@ export const VM_DIR = process.env['LSVFIO_VM_DIR'] ?? path.join(REPO, '.vm')
 export const ARM64_DIR = path.join(VM_DIR, 'arm64')
 const QEMU = 'qemu-system-aarch64'
 
-/** -cpu max is 2.5x slower under TCG (QARMA pointer authentication, recipe §8); pauth=off is not. */
+/** -cpu max is much slower under TCG (QARMA pointer authentication); pauth=off is not. */
 const MACHINE = ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth=off', '-smp', '1'] as const
 
 /**
@@ -79,24 +79,12 @@ export class Arm64BootError extends Error {
   }
 }
 
-function onPath(cmd: string): boolean {
-  return (process.env['PATH'] ?? '').split(':').some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(path.join(dir, cmd), fsc.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
-}
-
 /** What is missing to boot, in words a skip message can print. */
 export function arm64Available(): { ok: boolean; why: string } {
   if (process.env['LSVFIO_SKIP_VM'] === '1') return { ok: false, why: 'LSVFIO_SKIP_VM=1' }
   const missing: string[] = []
-  if (!onPath(QEMU)) missing.push(`${QEMU} not on PATH`)
-  if (!onPath('dtc')) missing.push('dtc not on PATH')
+  if (onPath(QEMU) === null) missing.push(`${QEMU} not on PATH`)
+  if (onPath('dtc') === null) missing.push('dtc not on PATH')
   if (!existsSync(path.join(ARM64_DIR, 'READY'))) missing.push(`no arm64 kernel/modules/node in ${ARM64_DIR}`)
   if (missing.length === 0) return { ok: true, why: `ready: ${kernelVersion()}` }
   return { ok: false, why: `${missing.join('; ')} (run: bash test/vm/arm64/setup.sh)` }
@@ -107,7 +95,7 @@ export function kernelVersion(): string {
 }
 
 export function qemuVersion(): string {
-  return (spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? ''
+  return qemuVersionOf(QEMU)
 }
 
 function run(cmd: string, args: readonly string[]): Promise<void> {
@@ -162,28 +150,6 @@ export function ensureDtb(memoryMb: number): Promise<{ path: string; ms: number 
 }
 
 
-async function readRc(outDir: string): Promise<number | null> {
-  try {
-    const t = (await readFile(path.join(outDir, 'rc'), 'utf8')).trim()
-    return /^\d+$/.test(t) ? Number(t) : null
-  } catch {
-    return null
-  }
-}
-
-
-async function pruneRuns(maxAgeMs = 24 * 3600_000): Promise<void> {
-  const dir = path.join(ARM64_DIR, 'runs')
-  if (!existsSync(dir)) return
-  const now = Date.now()
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name)
-    if (now - (await stat(p)).mtimeMs > maxAgeMs) await rm(p, { recursive: true, force: true })
-  }
-}
-
-let runCounter = 0
-
 /**
  * One boot: build/reuse the initramfs and DTB, start QEMU, wait for it to exit, read /out/rc.
  * A guest that did not finish (no rc file, a timeout, or a qemu status other than the rc) is booted once more.
@@ -198,14 +164,9 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
   if (!existsSync(scenario)) throw new Error(`scenario not found: ${scenario}`)
   const initramfs = await ensureInitramfs()
   const dtb = opts.dtb === 'qemu' ? null : await ensureDtb(memoryMb)
-  await pruneRuns().catch(() => undefined) // housekeeping only
+  await pruneRuns(path.join(ARM64_DIR, 'runs')).catch(() => undefined) // housekeeping only
 
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-  const runDir = path.join(ARM64_DIR, 'runs', `${stamp}-${process.pid}-${runCounter++}`)
-  const outDir = path.join(runDir, 'out')
-  await mkdir(runDir, { recursive: true })
-
-  const env: Record<string, string> = {
+  const { runDir, outDir, envFile } = await newRun(path.join(ARM64_DIR, 'runs'), '', (outDir) => ({
     PATH: '/opt/node/bin:/bin:/sbin:/usr/bin:/usr/sbin',
     HOME: '/root',
     NODE_DISABLE_COLORS: '1',
@@ -214,26 +175,10 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
     REPO,
     LSVFIO_VM_KVER: kver,
     ...opts.env,
-  }
-  const envFile = path.join(runDir, 'env.sh')
-  await writeFile(
-    envFile,
-    Object.entries(env)
-      .map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad env name ${k}`)
-        return `export ${k}=${shQuote(v)}\n`
-      })
-      .join(''),
-  )
+  }))
 
   const bind = opts.bind ?? DEFAULT_BIND
-  const cmdline = [
-    'console=ttyAMA0', 'panic=-1', 'loglevel=4',
-    `lsvfio.scenario=${scenario}`, `lsvfio.env=${envFile}`, `lsvfio.out=${outDir}`, `lsvfio.repo=${REPO}`,
-    `lsvfio.bind=${bind.join(',')}`,
-    `lsvfio.tmo=${Math.max(10, Math.floor(timeoutMs / 1000) - 15)}`,
-  ]
-  for (const w of cmdline) if (/\s/.test(w)) throw new Error(`whitespace in kernel argument: ${w}`)
+  const cmdline = ['console=ttyAMA0', 'panic=-1', 'loglevel=4', ...guestArgs({ scenario, envFile, outDir, repo: REPO, bind: bind.join(','), timeoutMs, margin: 15 })]
 
   const args = [
     ...machineArgs(memoryMb),
@@ -246,39 +191,25 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
     '-device', 'virtio-rng-device',
     '-device', 'edu,addr=3.0',
     ...(opts.qemuArgs ?? []),
-    // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (recipe §5)
-    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
-    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=1.0',
-    '-fsdev', `local,id=out,path=${outDir},security_model=none,multidevs=remap`,
-    '-device', 'virtio-9p-pci,fsdev=out,mount_tag=out,addr=2.0',
+    // virtio-9p-pci, not -device: virtio-mmio transports are for vfio-platform (test/vm/arm64/README.md)
+    ...ninePArgs(outDir, '1.0', '2.0'),
   ]
-  await writeFile(path.join(runDir, 'qemu.cmd'), [QEMU, ...args].map(shQuote).join(' ') + '\n')
-
-  const failures: string[] = []
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    await rm(outDir, { recursive: true, force: true })
-    await mkdir(outDir, { recursive: true })
-    const a = await runQemu(QEMU, args, timeoutMs)
-    await writeFile(path.join(runDir, attempt === 1 ? 'serial.log' : `serial.try${attempt}.log`), a.log)
-    const rc = await readRc(outDir)
+  const done = await bootTwice({
+    binary: QEMU,
+    args,
+    runDir,
+    outDir,
+    timeoutMs,
     // the rc file is the authority; semihosting's exit status must agree with it
-    if (rc !== null && !a.timedOut && a.status === Math.min(rc, 255)) {
-      return { outDir, rc, bootMs: a.ms, serialLog: a.log, retried: attempt > 1, kver, runDir, initramfsBuildMs: initramfs.ms, dtbBuildMs: dtb?.ms ?? null }
-    }
-    const why = a.timedOut
-      ? `timed out after ${timeoutMs} ms`
-      : rc === null
+    finished: (a, rc) => a.status === Math.min(rc ?? -1, 255),
+    why: (a, rc) =>
+      rc === null
         ? `no rc file (qemu exit status ${a.status ?? a.signal}: the guest died or /init failed early)`
-        : `rc file says ${rc} but qemu exited ${a.status ?? a.signal} (semihosting exit did not happen)`
-    failures.push(`attempt ${attempt}: ${why}`)
-    if (attempt === 1) await rename(outDir, path.join(runDir, 'out.try1'))
-    else
-      throw new Arm64BootError(
-        `arm64 guest (${kver}) did not finish: ${failures.join('; ')}; see ${runDir}\n--- serial log tail ---\n${a.log.slice(-3000)}`,
-        runDir,
-      )
-  }
-  throw new Error('unreachable')
+        : `rc file says ${rc} but qemu exited ${a.status ?? a.signal} (semihosting exit did not happen)`,
+    fail: (failures, a) => new Arm64BootError(`arm64 guest (${kver}) did not finish: ${failures.join('; ')}; see ${runDir}\n--- serial log tail ---\n${a.log.slice(-3000)}`, runDir),
+  })
+  const a = done.attempt
+  return { outDir, rc: done.rc, bootMs: a.ms, serialLog: a.log, retried: done.retried, kver, runDir, initramfsBuildMs: initramfs.ms, dtbBuildMs: dtb?.ms ?? null }
 }
 
 export { readOut } from '../qemu.js'

@@ -67,13 +67,13 @@ visit() {
 }
 visit 9pnet_virtio
 visit 9p
-# the stock vfio-pci on top of the rebuilt vfio.ko (symbol CRCs match, recipe §7): a PCI device with a DT node
+# the stock vfio-pci on top of the rebuilt vfio.ko (symbol CRCs match): a PCI device with a DT node
 copy_mod vfio-pci-core
 copy_mod vfio-pci
 for n in vfio vfio-platform-base vfio-platform vfio-amba; do cp "$KMOD/$n.ko" "$STAGE/lib/modules/$n.ko"; done
 {
     for n in "${ORDER[@]}"; do echo "$n.ko"; done
-    # recipe §2: without these two parameters every probe fails (-EINVAL, -ENOENT)
+    # without these two parameters every probe fails (-EINVAL, -ENOENT)
     echo "vfio.ko enable_unsafe_noiommu_mode=1"
     echo "vfio-platform-base.ko"
     echo "vfio-platform.ko reset_required=0"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up for the arm64 VM test (test/vm/arm64/README.md, shared/reference/arm64-recipe.md):
+# Idempotent set-up for the arm64 VM test (test/vm/arm64/README.md):
 # host packages, a Debian arm64 kernel (apt-get download + dpkg -x, never installed), the four VFIO
 # modules Debian does not build for arm64 (vfio noiommu, vfio-platform-base, vfio-platform, vfio-amba),
 # arm64 busybox, the official Node arm64 build and koffi's arm64 prebuilt (npm), a semihosting exit
@@ -23,7 +23,7 @@ VM=${LSVFIO_VM_DIR:-$REPO/.vm}
 A=$VM/arm64
 APTD=$A/apt
 NODE_VERSION=${LSVFIO_ARM64_NODE:-20.20.2}
-KSERIES=6.12   # the recipe's kernel: linux-source-6.12 has drivers/vfio/platform as built here
+KSERIES=6.12   # the kernel series tested: linux-source-6.12 has drivers/vfio/platform as built here
 KLAYOUT=2      # what is unpacked from the kernel deb; bump to re-unpack
 export DEBIAN_FRONTEND=noninteractive
 
@@ -133,7 +133,7 @@ fetch_kernel() {
     rm -rf "$tmp" "$DEBS"/linux-image-*; mkdir -p "$tmp/root"
     step "  download $KPKG" download "$KPKG=$KV"
     # only the image, its config and the modules the guest loads (9p, and the stock vfio-pci that
-    # loads on top of the rebuilt vfio.ko, recipe §7; irqbypass is built in): 45 of 190 MB
+    # loads on top of the rebuilt vfio.ko; irqbypass is built in): 45 of 190 MB
     unpack() {
         dpkg-deb --fsys-tarfile "$(deb_of "$KPKG")" | tar -x -C "$tmp/root" --wildcards \
             './boot/vmlinuz-*' './boot/config-*' '*/kernel/fs/9p/*' '*/kernel/fs/netfs/*' '*/kernel/net/9p/*' \
@@ -154,7 +154,7 @@ fetch_kernel() {
 }
 step "kernel" fetch_kernel
 
-# ---------------------------------------------------------------- 4. vfio modules (recipe §2)
+# ---------------------------------------------------------------- 4. vfio modules
 build_modules() {
     local out=$A/kmod/$KVER kb=$A/kbuild hdr common kbuild src s ko
     if [ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$KPKG=$KV" ]; then
@@ -227,7 +227,7 @@ guest_bins() {
 }
 step "busybox, semiexit" guest_bins
 
-# ---------------------------------------------------------------- 6. node + koffi for arm64 (recipe §5)
+# ---------------------------------------------------------------- 6. node + koffi for arm64
 KOFFI_VERSION=$(node -p "require('$REPO/node_modules/koffi/package.json').version" 2>/dev/null \
     || node -p "require('$REPO/package-lock.json').packages['node_modules/koffi'].version")
 fetch_node() {

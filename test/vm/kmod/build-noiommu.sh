@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build-noiommu.sh KVER OUTDIR
-# Rebuild only vfio.ko of a stock Debian kernel with CONFIG_VFIO_NOIOMMU=1 (vm-recipe §6), out of tree.
+# Rebuild only vfio.ko of a stock Debian kernel with CONFIG_VFIO_NOIOMMU=1 (test/vm/README.md), out of tree.
 # The stock vfio_iommu_type1/vfio-pci-core/vfio-pci load on top of it unchanged (same symbol CRCs).
 # Writes OUTDIR/vfio.ko and OUTDIR/MANIFEST. Load with: insmod vfio.ko enable_unsafe_noiommu_mode=1
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# QEMU's own virt DT plus a fragment (recipe §6): dump the DTB with the same machine options as the run
+# QEMU's own virt DT plus a fragment: dump the DTB with the same machine options as the run
 # that will use it, decompile, append the fragment (dtc merges the second root node and applies its
 # /delete-node/s), compile.
 #
