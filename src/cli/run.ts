@@ -8,6 +8,7 @@ import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
+import { append } from '../render/lines.js'
 import { runCheck } from './check.js'
 import type { CliOptions } from './options.js'
 
@@ -49,9 +50,9 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   } else {
     const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
     const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
-    if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
-    if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
-    if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
+    if (o.hex > 0) append(lines, ['', ...configDumpLines(inv, o.hex, view, style)])
+    if (o.gather.readRegion != null) append(lines, ['', ...regionDumpLines(inv, style)])
+    if (o.hexdump) append(lines, ['', ...rawReplyLines(inv, style)])
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok

@@ -1,6 +1,7 @@
 // IOMMU group → device → regions / IRQs / caps as a tree (lspci -t's ls-tree.c, one level deeper).
 import type { Device, IommuGroup, Inventory, IrqEntry, RegionEntry, VfioDeviceView } from '../model/types.js'
 import { bracket, compactRegionFlags, dropGroupHint, formatError, formatSize, hasFlag, hex, isQuirk, pageSizes, plural, quirkText } from './format.js'
+import { append } from './lines.js'
 import type { Style } from './style.js'
 import { capLines } from './text-caps.js'
 import { dtIrqLeaf, dtPathNode, dtRegLeaf } from './text-devicetree.js'
@@ -122,7 +123,7 @@ function groupNode(g: IommuGroup, view: ViewOptions, style: Style): TreeNode {
 export function renderTree(inv: Inventory, view: ViewOptions, style: Style): string[] {
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblems(inv, style))
+  append(lines, hostProblems(inv, style))
   const roots = inv.groups.map((g) => {
     const n = groupNode(g, view, style)
     return { ...n, label: n.label + holderSuffix(g, inv.diagnostics, style) }
@@ -132,6 +133,6 @@ export function renderTree(inv: Inventory, view: ViewOptions, style: Style): str
       label: style.warn('no IOMMU group'),
       children: inv.ungrouped.map((d) => deviceNode(d, null, view, style)),
     })
-  lines.push(...drawTree(roots, view.ascii === true))
+  append(lines, drawTree(roots, view.ascii === true))
   return lines
 }
