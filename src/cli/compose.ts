@@ -1,6 +1,6 @@
 // The composition root: the real host, a recording host (--save), a replaying host (--from) or a
 // rooted tree (--sysfs-root). Nothing below cli/ chooses.
-import { readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { EnvironmentError } from '../errors.js'
 import type { Host } from '../inspect/host.js'
 import { NodeFs } from '../inspect/node-fs.js'
@@ -27,14 +27,39 @@ const NO_KERNEL: Sys = {
   pread: () => -9,
 }
 
+/** The largest --from file: four times a generated 8,192-function snapshot (29 MB), and room for the
+ * same host in the older, larger version 1 form. Documented in lsvfio(8). */
+export const MAX_SNAPSHOT_BYTES = 128 * 1024 * 1024
+
+/** Reads a snapshot: a regular file only, at most MAX_SNAPSHOT_BYTES. The file is opened without
+ * blocking (a FIFO with no writer would wait forever) and checked with fstat on that same fd before a
+ * byte is read, so a FIFO, /dev/zero, a directory or a huge file is one line, at once. */
 export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
+  const cannot = (why: string): never => {
+    throw new EnvironmentError(`cannot read snapshot ${file}: ${why}; give the path of a file saved with lsvfio --save`)
+  }
+  let fd: number
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
+  } catch (e: unknown) {
+    return cannot((e as { code?: string }).code ?? 'EIO')
+  }
   let text: string
   try {
-    // bytes, then decode: Node 20's direct utf8 read took twice as long on a 64 MB snapshot
-    text = readFileSync(file).toString('utf8')
+    const st = fstatSync(fd)
+    if (!st.isFile()) cannot(`not a regular file (${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isSocket() ? 'a socket' : 'a special file'})`)
+    if (st.size > MAX_SNAPSHOT_BYTES) cannot(`${st.size} bytes, more than the ${MAX_SNAPSHOT_BYTES / 1048576} MiB a snapshot may have`)
+    // Bytes, then decode (Node 20's direct utf8 read took twice as long on a 64 MB snapshot). Read to
+    // the size fstat gave: a file that grows meanwhile is cut there, never read without end.
+    const buf = Buffer.allocUnsafe(st.size)
+    let n = 0
+    for (let r = 1; n < buf.length && r > 0; n += r) r = readSync(fd, buf, n, buf.length - n, null)
+    text = buf.toString('utf8', 0, n)
   } catch (e: unknown) {
-    const code = (e as { code?: string }).code ?? 'EIO'
-    throw new EnvironmentError(`cannot read snapshot ${file}: ${code}; give the path of a file saved with lsvfio --save`)
+    if (e instanceof EnvironmentError) throw e
+    return cannot((e as { code?: string }).code ?? 'EIO')
+  } finally {
+    closeSync(fd)
   }
   return readSnapshot(text, file)
 }
