@@ -11,12 +11,16 @@ import type { CompactDoc } from '../snapshot/compact.js'
 import { readSnapshot, type SnapshotDoc } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
+import type { Selection } from '../inspect/selection.js'
 import type { CliOptions } from './options.js'
+import { parseArgs } from './program.js'
 
 export interface Composed {
   host: Host
   /** The snapshot to write when --save was given. */
   recording: Recording | null
+  /** Lines for stderr about the host itself (a snapshot recorded with a selection). */
+  notes: string[]
 }
 
 /** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
@@ -64,15 +68,43 @@ export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   return readSnapshot(text, file)
 }
 
+const SELECTION_FLAGS: readonly [keyof Selection, string][] = [
+  ['slot', '-s'],
+  ['name', '-s'],
+  ['id', '-d'],
+  ['group', '-g'],
+  ['driver', '--driver'],
+]
+
+const selects = (sel: Selection): string[] => [...new Set(SELECTION_FLAGS.filter(([k]) => sel[k] !== null).map(([, f]) => f))]
+
+/** A snapshot recorded with -s/-d/-g/--driver holds only what was selected: replayed without a
+ * selection, the rest of that host is missing, not absent. Names the options, never their values
+ * (the recorded command line is host text). */
+export function selectionNote(recordedArgv: readonly string[], now: Selection): string | null {
+  if (selects(now).length > 0) return null
+  let flags: string[]
+  try {
+    const p = parseArgs(recordedArgv, '')
+    if (p.kind !== 'run') return null
+    flags = selects(p.options.selection)
+  } catch {
+    return null // a command line this version does not parse: nothing to say about it
+  }
+  if (flags.length === 0) return null
+  return `note: this snapshot was recorded with a device selection (${flags.join(' ')}): it holds only the devices selected then, so the rest of that host is not shown`
+}
+
 export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
   const names = loadSystemPciIds()
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
-    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null }
+    const note = selectionNote(doc.argv, o.selection)
+    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: note === null ? [] : [note] }
   }
   const fs = new NodeFs(o.sysfsRoot ?? '')
   const sys = o.sysfsRoot === null ? new FfiSys() : NO_KERNEL
-  if (o.save === null) return { host: { fs, sys, names }, recording: null }
+  if (o.save === null) return { host: { fs, sys, names }, recording: null, notes: [] }
   const rec = new Recording(tool, argv, now)
-  return { host: { fs: new RecordingFs(fs, rec), sys: new RecordingSys(sys, rec), names }, recording: rec }
+  return { host: { fs: new RecordingFs(fs, rec), sys: new RecordingSys(sys, rec), names }, recording: rec, notes: [] }
 }

@@ -86,7 +86,8 @@ function main(): number {
       return code
     }
     const o = parsed.options
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    const { host, recording, notes } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    for (const line of notes) say(line)
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
     code = r.exitCode
     if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
