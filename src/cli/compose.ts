@@ -21,6 +21,8 @@ export interface Composed {
   recording: Recording | null
   /** Lines for stderr about the host itself (a snapshot recorded with a selection). */
   notes: string[]
+  /** The selection to use instead of the command line's (the one a snapshot was recorded with). */
+  selection: Selection | null
 }
 
 /** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
@@ -79,32 +81,31 @@ const SELECTION_FLAGS: readonly [keyof Selection, string][] = [
 const selects = (sel: Selection): string[] => [...new Set(SELECTION_FLAGS.filter(([k]) => sel[k] !== null).map(([, f]) => f))]
 
 /** A snapshot recorded with -s/-d/-g/--driver holds only what was selected: replayed without a
- * selection, the rest of that host is missing, not absent. Names the options, never their values
- * (the recorded command line is host text). */
-export function selectionNote(recordedArgv: readonly string[], now: Selection): string | null {
+ * selection, the rest of that host would be missing answers, so the recorded selection applies, and
+ * one line says so. It names the options, never their values (the recorded command line is host text). */
+export function recordedSelection(recordedArgv: readonly string[], now: Selection): { selection: Selection; note: string } | null {
   if (selects(now).length > 0) return null
-  let flags: string[]
   try {
     const p = parseArgs(recordedArgv, '')
     if (p.kind !== 'run') return null
-    flags = selects(p.options.selection)
+    const flags = selects(p.options.selection)
+    if (flags.length === 0) return null
+    return { selection: p.options.selection, note: `note: this snapshot was recorded with a device selection (${flags.join(' ')}): showing the devices selected then; the rest of that host is not in it` }
   } catch {
     return null // a command line this version does not parse: nothing to say about it
   }
-  if (flags.length === 0) return null
-  return `note: this snapshot was recorded with a device selection (${flags.join(' ')}): it holds only the devices selected then, so the rest of that host is not shown`
 }
 
 export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
   const names = loadSystemPciIds()
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
-    const note = selectionNote(doc.argv, o.selection)
-    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: note === null ? [] : [note] }
+    const rec = recordedSelection(doc.argv, o.selection)
+    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: rec === null ? [] : [rec.note], selection: rec?.selection ?? null }
   }
   const fs = new NodeFs(o.sysfsRoot ?? '')
   const sys = o.sysfsRoot === null ? new FfiSys() : NO_KERNEL
-  if (o.save === null) return { host: { fs, sys, names }, recording: null, notes: [] }
+  if (o.save === null) return { host: { fs, sys, names }, recording: null, notes: [], selection: null }
   const rec = new Recording(tool, argv, now)
-  return { host: { fs: new RecordingFs(fs, rec), sys: new RecordingSys(sys, rec), names }, recording: rec, notes: [] }
+  return { host: { fs: new RecordingFs(fs, rec), sys: new RecordingSys(sys, rec), names }, recording: rec, notes: [], selection: null }
 }

@@ -85,8 +85,8 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
-    const o = parsed.options
-    const { host, recording, notes } = composeHost(o, `lsvfio ${v}`, argv, new Date())
+    const { host, recording, notes, selection } = composeHost(parsed.options, `lsvfio ${v}`, argv, new Date())
+    const o = selection === null ? parsed.options : { ...parsed.options, selection }
     for (const line of notes) say(line)
     const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
     code = r.exitCode
