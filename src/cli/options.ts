@@ -2,7 +2,7 @@
 import type { GatherOptions } from '../inspect/inspect.js'
 import type { Selection } from '../inspect/selection.js'
 
-export type Format = 'text' | 'tree' | 'json'
+export type Format = 'text' | 'tree' | 'json' | 'table'
 export type ColorWhen = 'auto' | 'always' | 'never'
 
 export interface CliOptions {

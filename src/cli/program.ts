@@ -32,6 +32,7 @@ export function buildProgram(version: string): Command {
   const other = 'Other options:'
   p.addOption(opt('-t, --tree', 'show a tree: group, device, regions and IRQs', modes).conflicts('json'))
   p.addOption(opt('--json', 'machine-readable JSON (everything gathered; ignores -v); schema in lsvfio(8)', modes))
+  p.addOption(opt('--table', 'one row per device: address, name, driver, group, viable, ready (as lsvfio check judges it)', modes).conflicts(['json', 'tree']))
   p.addOption(opt('-v, --verbose', 'more detail: -v regions and IRQs, -vv everything decoded, -vvv raw values too', display).argParser(count).default(0))
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
   p.addOption(opt('--color <when>', 'colour: auto, always or never', display).choices(['auto', 'always', 'never']).default('auto'))
@@ -115,6 +116,7 @@ export function completionSpec(p: Command): CompletionSpec {
 interface Raw {
   tree?: boolean
   json?: boolean
+  table?: boolean
   verbose: number
   numeric: number
   color: ColorWhen
@@ -198,8 +200,8 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     options: {
       selection,
       // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
-      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.verbose >= 1, raw: o.hexdump === true || o.hex > 0 || readRegion !== null },
-      format: o.json ? 'json' : o.tree ? 'tree' : 'text',
+      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.table === true || o.verbose >= 1, raw: o.hexdump === true || o.hex > 0 || readRegion !== null },
+      format: o.json ? 'json' : o.tree ? 'tree' : o.table ? 'table' : 'text',
       verbose: o.verbose as 0 | 1 | 2 | 3,
       numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
       color: o.color,

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CHECK_EXIT_HELP, parseArgs } from '../../src/cli/program.js'
 import { UsageError } from '../../src/errors.js'
-import { CHECK_EXIT } from '../../src/inspect/verdict.js'
+import { CHECK_EXIT } from '../../src/cli/exit.js'
 import { proc, rawLinks, self } from '../helpers/fake-proc.js'
 import { makeTree, pciDevice } from '../helpers/fake-sysfs.js'
 

@@ -11,7 +11,8 @@ import * as U from '../../src/kernel/abi/vfio-uapi.js'
 import { FfiSys } from '../../src/kernel/ffi-sys.js'
 import type { IoctlArg, Sys } from '../../src/kernel/sys.js'
 import { plainStyle } from '../../src/render/style.js'
-import { parseSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import type { SnapshotDoc } from '../../src/snapshot/doc.js'
+import { parseSnapshot } from '../../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures')

@@ -5,11 +5,13 @@ import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { REPO, VM_DIR, vmAvailable } from './harness.js'
+import { closed } from '../helpers/schema.js'
 import { compareAll, runLsvfio, runLsvfioMode } from './run-lsvfio.js'
 
 const BOOT_TIMEOUT = 300_000
 const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+// the closed copy: every key lsvfio writes must be declared
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(closed(schema))
 const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 
 const avail = vmAvailable()
