@@ -216,7 +216,8 @@ function features(v: Vfio, fd: number, path: string, ctx: Ctx): FeatureProbe[] {
     const p = v.featureProbe(fd, id, path)
     const base = { id, name: featureName(id) }
     if (!p.ok) return { ...base, supported: false, error: withHint(p.error, ctx) }
-    if (!p.value || id !== FEATURE.migration) return { ...base, supported: p.value }
+    if (p.value.code !== null) return { ...base, supported: false, code: p.value.code }
+    if (id !== FEATURE.migration) return { ...base, supported: true }
     const m = v.migrationFlags(fd, path)
     return m.ok ? { ...base, supported: true, detail: m.value } : { ...base, supported: true, error: withHint(m.error, ctx) }
   })

@@ -198,12 +198,13 @@ export class Vfio {
     })
   }
 
-  /** VFIO_DEVICE_FEATURE with PROBE only: asks whether a feature exists, changes nothing. */
-  featureProbe(fd: number, id: number, path: string): Probe<boolean> {
+  /** VFIO_DEVICE_FEATURE with PROBE only: asks whether a feature exists, changes nothing. `code` is
+   * the errno name of a "no" (ENOTTY: the driver has no such feature; EINVAL from older kernels for
+   * unknown ids), null for a yes. */
+  featureProbe(fd: number, id: number, path: string): Probe<{ supported: boolean; code: string | null }> {
     const r = this.sys.ioctl(fd, U.VFIO_DEVICE_FEATURE, { kind: 'buf', buf: encodeFeature(U.VFIO_DEVICE_FEATURE_PROBE | id) })
-    if (r === 0) return ok(true)
-    // ENOTTY: the driver does not implement it; EINVAL from older kernels for unknown ids.
-    if (r === -25 || r === -22) return ok(false)
+    if (r >= 0) return ok({ supported: true, code: null })
+    if (r === -25 || r === -22) return ok({ supported: false, code: errnoName(-r) })
     return fail(`VFIO_DEVICE_FEATURE PROBE ${id}`, -r, path)
   }
 
