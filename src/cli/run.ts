@@ -4,7 +4,8 @@ import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
-import type { Facts } from '../inspect/inspect.js'
+import type { Facts, Gathered } from '../inspect/inspect.js'
+import type { FsReader } from '../inspect/fs.js'
 import type { Verdict } from '../model/diagnostics.js'
 import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
@@ -23,8 +24,12 @@ import type { RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const g = inspect(host, o.selection, o.gather)
-  const inv = judged(host.fs, g)
+  return present(host.fs, inspect(host, o.selection, o.gather), o, style, meta)
+}
+
+/** The listing of what was gathered: judged, rendered in the mode `o` asks for. */
+export function present(fs: FsReader, g: Gathered, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+  const inv = judged(fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
