@@ -43,8 +43,10 @@ export interface DeviceInfo {
   caps: InfoCap[]
 }
 
-// A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies).
-const MAX_ARGSZ = 1 << 20
+// A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies). Real
+// replies are well under 4 KiB (a few sparse-mmap areas or IOVA ranges of 16 bytes each), so a claim
+// costs at most 64 KiB, not the 4 GiB an argsz can name.
+export const MAX_ARGSZ = 64 * 1024
 // More region or IRQ indexes than this is nonsense too (vfio-pci has 9 + a few device-specific
 // regions): without a bound, a lying reply of 0xffffffff regions meant 4 billion queries.
 export const MAX_INDEXES = 1024

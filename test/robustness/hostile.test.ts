@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateTree, type GenTree } from '../../bench/gen-tree.js'
+import { loadSnapshot } from '../../src/cli/compose.js'
 import { NodeFs } from '../../src/inspect/node-fs.js'
+import type { Sys } from '../../src/kernel/sys.js'
+import { MAX_ARGSZ, Vfio } from '../../src/kernel/vfio.js'
+import { ReplaySys } from '../../src/snapshot/replay.js'
 
 const REPO = path.resolve(import.meta.dirname, '../..')
 const BIN = path.join(REPO, 'bin/lsvfio.js')
@@ -90,5 +94,46 @@ describe('a snapshot recorded with a selection', () => {
     const all = path.join(tmp, 'all.json')
     expect(lsvfio(['--sysfs-root', tree.root, '--save', all]).status).toBe(0)
     expect(lsvfio(['--from', all]).stderr).toBe('')
+  })
+})
+
+describe('a reply claiming a huge argsz', () => {
+  /** A device fd whose GET_INFO reply always asks for `argsz` bytes; every buffer it is given is kept. */
+  const lying = (argsz: number): { sys: Sys; seen: number[] } => {
+    const seen: number[] = []
+    const sys: Sys = {
+      open: () => 3,
+      close: () => {},
+      pread: () => -9,
+      ioctl: (_fd, _req, arg) => {
+        if (arg.kind !== 'buf') return -22
+        seen.push(arg.buf.length)
+        new DataView(arg.buf.buffer, arg.buf.byteOffset).setUint32(0, argsz, true)
+        return 0
+      },
+    }
+    return { sys, seen }
+  }
+
+  it.each([0xffffffff, MAX_ARGSZ + 1])('argsz %d: refused as EPROTO after one call, nothing allocated for it', (argsz) => {
+    const { sys, seen } = lying(argsz)
+    const r = new Vfio(sys).deviceInfo(3, '/dev/vfio/devices/vfio0')
+    expect(r).toMatchObject({ ok: false, error: { code: 'EPROTO' } })
+    expect(seen).toEqual([24])
+  })
+
+  it('argsz within the bound costs that much once, and a reply that grows again is refused', () => {
+    const { sys, seen } = lying(MAX_ARGSZ)
+    expect(new Vfio(sys).deviceInfo(3, 'x')).toMatchObject({ ok: true })
+    expect(seen).toEqual([24, MAX_ARGSZ])
+    expect(MAX_ARGSZ).toBeLessThanOrEqual(64 * 1024)
+  })
+
+  it('replayed: a request longer than any recorded reply has no answer (ENODATA), found without a key', () => {
+    const doc = loadSnapshot(path.join(REPO, 'test/fixtures/x86-6.12/snapshot.json'))
+    const sys = new ReplaySys(doc)
+    const fd = sys.open('/dev/vfio/vfio', 'rw')
+    expect(fd).toBeGreaterThanOrEqual(0)
+    expect(sys.ioctl(fd, 0x3b70, { kind: 'buf', buf: new Uint8Array(MAX_ARGSZ) })).toBe(-61)
   })
 })
