@@ -96,3 +96,10 @@ describe('import graph of src/', () => {
     expect(leaks).toEqual([])
   })
 })
+
+describe('state', () => {
+  it('renderers keep no module-level mutable state (each call gets all it needs as arguments)', () => {
+    const found = files(path.join(SRC, 'render')).flatMap((f) => (/^(let|var)\s/m.test(readFileSync(f, 'utf8')) ? [path.relative(SRC, f)] : []))
+    expect(found).toEqual([])
+  })
+})

@@ -8,16 +8,16 @@ import type { Host } from '../inspect/host.js'
 import { renderCheck } from '../render/check.js'
 import { toCheckJson } from '../render/json-diagnose.js'
 import type { Style } from '../render/style.js'
-import type { CliOptions } from './options.js'
+import type { CheckOptions } from './options.js'
 import { CHECK_EXIT } from './exit.js'
-import type { RunResult } from './result.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export function runCheck(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
   return presentCheck(host.fs, inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false }), o, style, meta)
 }
 
 /** The verdicts on what was gathered (with diagnose: true). */
-export function presentCheck(fs: FsReader, g: Gathered, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function presentCheck(fs: FsReader, g: Gathered, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
   if (g.facts === null) throw new InternalError('check gathers with diagnose: true, so it has the facts')
   const inv = judged(fs, g)
   const report = checkDevices(inv, g.facts, o.selection, CHECK_EXIT)

@@ -13,7 +13,7 @@ import { readSnapshot } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
 import type { Selection } from '../inspect/selection.js'
-import type { CliOptions } from './options.js'
+import type { Source } from './options.js'
 import { parseArgs } from './program.js'
 
 export interface Composed {
@@ -88,7 +88,7 @@ export function recordedSelection(recordedArgv: readonly string[], now: Selectio
   if (selects(now).length > 0) return null
   try {
     const p = parseArgs(recordedArgv, '')
-    if (p.kind !== 'run') return null
+    if (p.kind !== 'run' || !('selection' in p.options)) return null
     const flags = selects(p.options.selection)
     if (flags.length === 0) return null
     return { selection: p.options.selection, note: `note: this snapshot was recorded with a device selection (${flags.join(' ')}): showing the devices selected then; the rest of that host is not in it` }
@@ -97,11 +97,12 @@ export function recordedSelection(recordedArgv: readonly string[], now: Selectio
   }
 }
 
-export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
+/** `selection`: the command line's, when the command has one (a replay may apply its recorded one). */
+export function composeHost(o: Source, tool: string, argv: string[], now: Date, selection: Selection | null = null): Composed {
   const names = loadSystemPciIds()
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
-    const rec = recordedSelection(doc.argv, o.selection)
+    const rec = selection === null ? null : recordedSelection(doc.argv, selection)
     return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: rec === null ? [] : [rec.note], selection: rec?.selection ?? null }
   }
   const fs = new NodeFs(o.sysfsRoot ?? '')

@@ -10,12 +10,14 @@
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname as osHostname } from 'node:os'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
+import { writeAtomic } from './write-atomic.js'
 
 function version(): string {
   try {
@@ -85,13 +87,20 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
-    const { host, recording, notes, selection } = composeHost(parsed.options, `lsvfio ${v}`, argv, new Date())
-    const o = selection === null ? parsed.options : { ...parsed.options, selection }
+    const parsedOptions = parsed.options
+    const now = new Date()
+    const given = 'selection' in parsedOptions ? parsedOptions.selection : null
+    const { host, recording, notes, selection } = composeHost(parsedOptions.source, `lsvfio ${v}`, argv, now, given)
+    const o = selection === null || !('selection' in parsedOptions) ? parsedOptions : { ...parsedOptions, selection }
     for (const line of notes) say(line)
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
+    // A replay or a rooted tree is not this host: no host name for it.
+    const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
-    writeAll(1, r.stdout)
+    if (recording !== null && o.source.save !== null) writeFileSync(o.source.save, compactSnapshot(recording.doc))
+    const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
+    if (file !== null) writeAtomic(file, r.stdout)
+    else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     return code
   } catch (e: unknown) {

@@ -7,3 +7,12 @@ export interface RunResult {
   exitCode: number
   inventory: Inventory
 }
+
+/** What the run is told about itself: the version, its arguments, and for the JSON documents and the
+ * fleet outputs the host name (null for a replay) and the time it ran. */
+export interface RunMeta {
+  version: string
+  argv: string[]
+  hostname?: string | null
+  now?: Date
+}

@@ -19,16 +19,18 @@ import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { append } from '../render/lines.js'
 import { runCheck } from './check.js'
-import type { CliOptions } from './options.js'
-import type { RunResult } from './result.js'
+import { runFleet } from './fleet.js'
+import type { CliOptions, ListOptions } from './options.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  return present(host.fs, inspect(host, o.selection, o.gather), o, style, meta)
+  if (o.command === 'list') return present(host.fs, inspect(host, o.selection, o.gather), o, style, meta)
+  return runFleet(host, o, meta)
 }
 
 /** The listing of what was gathered: judged, rendered in the mode `o` asks for. */
-export function present(fs: FsReader, g: Gathered, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function present(fs: FsReader, g: Gathered, o: ListOptions, style: Style, meta: RunMeta): RunResult {
   const inv = judged(fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
@@ -40,9 +42,9 @@ export function present(fs: FsReader, g: Gathered, o: CliOptions, style: Style, 
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
+    const view = o.view
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
@@ -59,7 +61,7 @@ export function present(fs: FsReader, g: Gathered, o: CliOptions, style: Style, 
 }
 
 /** --table's READY column: the verdict lsvfio check gives, for every listed device. */
-function tableVerdicts(inv: Inventory, facts: Facts | null, o: CliOptions): readonly Verdict[] {
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): readonly Verdict[] {
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }

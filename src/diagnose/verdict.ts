@@ -81,8 +81,10 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
   if (dd?.override !== null && dd?.override !== undefined) warnings.push(dd.override.text)
   if (gd?.isolation != null && g !== null) {
     const mates = gd.isolation.devices.filter((a) => a !== d.address)
-    const why = { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
-    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together`)
+    const link = gd.isolation.link
+    const why = link !== undefined && link.at !== null ? `isolation stops at ${link.at}: ${link.kind}` : { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
+    const split = link === undefined ? '' : `; would split it: ${link.split.text}`
+    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together${split}`)
   }
   const others = (dd?.reset?.hotReset.devices ?? []).filter((x) => x.address !== d.address)
   if (others.length > 0) warnings.push(`a hot reset of this device also resets ${others.map((x) => x.address).join(', ')}`)

@@ -8,6 +8,7 @@ import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
+import { groupingLines, sharedLine } from './text-pcie.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
@@ -34,10 +35,12 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
   if (diag !== undefined) lines.push(...blockingFindingLines(diag, style))
   if (view.verbose >= 1) lines.push(...hostSummary(inv, style))
   if (view.verbose >= 1 && diag !== undefined) lines.push(...readinessLines(inv, diag, view, style))
+  if (diag !== undefined) lines.push(...groupingLines(diag, view, style))
   const blocks: string[][] = []
   for (const g of inv.groups) {
     const block = [groupHeader(g, style) + holderSuffix(g, diag, style)]
     if (view.verbose >= 1) block.push(...groupDetail(g, view, style, groupDiagnosis(diag, g.id)), ...groupDiagnosisLines(g, diag, view, style))
+    else block.push(...sharedLine(groupDiagnosis(diag, g.id), style))
     for (const d of g.devices) {
       block.push(deviceLine(d, g, view, style))
       if (view.verbose >= 1) append(append(block, deviceDetail(d, g, view, style)), deviceDiagnosisLines(d, diag, view, style))

@@ -135,7 +135,7 @@ describe('no leaks', () => {
       const before = openFds()
       const p = parseArgs(argv, 'test')
       if (p.kind !== 'run') throw new Error('not a run')
-      const { host } = composeHost(p.options, 'test', argv, new Date(0))
+      const { host } = composeHost(p.options.source, 'test', argv, new Date(0))
       const r = run(host, p.options, plainStyle, { version: 'test', argv })
       expect(r.stdout.length).toBeGreaterThan(1000)
       expect(openFds()).toEqual(before)

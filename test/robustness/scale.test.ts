@@ -37,8 +37,8 @@ describe(`${N} generated functions`, () => {
     const devices = writeTree(N, template, mem)
     const rec = new Recording('lsvfio scale-test', ['--json'], new Date(0))
     const parsed = parseArgs(['--json'], 'test')
-    if (parsed.kind !== 'run') throw new Error('parseArgs did not give a run')
-    const recorded = run({ fs: new RecordingFs(mem, rec), sys: new RecordingSys(new TemplateSys(template, devices), rec), names: null }, { ...parsed.options, gather: { ...parsed.options.gather, open: true } }, plainStyle, { version: 'test', argv: ['--json'] })
+    if (parsed.kind !== 'run' || parsed.options.command !== 'list') throw new Error('parseArgs did not give a listing')
+    const recorded = run({ fs: new RecordingFs(mem, rec), sys: new RecordingSys(new TemplateSys(template, devices), rec), names: null }, { ...parsed.options, gather: { ...parsed.options.gather, open: true } }, plainStyle, { version: 'test', argv: ['--json'], hostname: null, now: new Date(0) })
     expect(recorded.exitCode).toBe(0)
     const file = path.join(tmp, 'host.json')
     const text = compactSnapshot(rec.doc)
@@ -57,8 +57,8 @@ describe(`${N} generated functions`, () => {
 
   it.each(MODES.map((m) => [m.join(' ') || '(default)', m] as const))('lsvfio %s', (_name, argv) => {
     const parsed = parseArgs(argv, 'test')
-    if (parsed.kind !== 'run') throw new Error('parseArgs did not give a run')
-    const r = present(host.fs, g, parsed.options, plainStyle, { version: 'test', argv })
+    if (parsed.kind !== 'run' || parsed.options.command !== 'list') throw new Error('parseArgs did not give a listing')
+    const r = present(host.fs, g, parsed.options, plainStyle, { version: 'test', argv, hostname: null, now: new Date(0) })
     expect(r.exitCode).toBe(0)
     // every function is in the output: the last one's address, or its JSON entry
     expect(r.stdout).toContain(lastAddress(N))
@@ -67,8 +67,8 @@ describe(`${N} generated functions`, () => {
 
   it.each([['check'], ['check', '--json']])('lsvfio %s', (...argv) => {
     const parsed = parseArgs(argv, 'test')
-    if (parsed.kind !== 'run') throw new Error('parseArgs did not give a run')
-    const r = presentCheck(host.fs, g, parsed.options, plainStyle, { version: 'test', argv })
+    if (parsed.kind !== 'run' || parsed.options.command !== 'check') throw new Error('parseArgs did not give a check')
+    const r = presentCheck(host.fs, g, parsed.options, plainStyle, { version: 'test', argv, hostname: null, now: new Date(0) })
     expect(r.stdout).toContain(lastAddress(N))
     expect(r.stdout.length).toBeGreaterThan(N * 20)
   }, 120_000)
