@@ -4,6 +4,7 @@ import { posix } from 'node:path'
 import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.js'
 import { readDtResources } from './devicetree.js'
 import { FsError, type FsReader } from './fs.js'
+import { readMdev } from './mdev.js'
 import type { NameDb } from './pci-ids.js'
 
 const DT_BASE = '/sys/firmware/devicetree/base'
@@ -128,7 +129,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     pci,
     driver,
     driverOverride: ov === null || ov === '' || ov === '(null)' ? null : ov,
-    vfioDriver: driver !== null && isVfioDriver(driver),
+    // every driver of an mdev is a VFIO driver (mtty, nvidia-vgpu-vfio, vfio_ap_mdev …)
+    vfioDriver: driver !== null && (isVfioDriver(driver) || bus === 'mdev'),
     bridge: base === 0x06 && (sub === 0x04 || sub === 0x09),
     resources: resText === null ? [] : parseResources(resText),
     resetMethods: reset === null ? null : reset.trim().split(/\s+/).filter((s) => s !== ''),
@@ -139,5 +141,6 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     // Only for VFIO devices, and only as much as the CONFIG region read it is compared with.
     sysfsConfig: configBytes > 0 && pci !== null && driver !== null && isVfioDriver(driver) ? fs.readBytes(devPath + '/config', configBytes) : null,
     vfio: null,
+    ...(bus === 'mdev' ? { mdev: readMdev(fs, devPath) } : {}),
   }
 }

@@ -184,6 +184,7 @@ export type VerdictKind =
   | 'noiommu-only'
   | 'unsafe-interrupts'
   | 'vf-token'
+  | 'mdev-inactive'
 
 export interface Reason {
   kind: VerdictKind

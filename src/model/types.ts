@@ -1,6 +1,9 @@
 // The plain typed model: what lsvfio gathered, independent of how it is shown.
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
 import type { Diagnostics } from './diagnostics.js'
+import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
+
+export type { GfxPlanes, MdevDefined, MdevDevice, MdevInventory, MdevParent, MdevType } from './mdev.js'
 
 export interface ProbeError {
   /** What was attempted, e.g. "VFIO_DEVICE_GET_REGION_INFO index 5" or "open". */
@@ -50,6 +53,8 @@ export interface Inventory {
   opened: boolean
   /** Why not viable, who holds what, what opening resets, host readiness; absent when not gathered. */
   diagnostics?: Diagnostics
+  /** Mediated devices: parents with their types, and mdevctl's defined mdevs; absent when the host has none. */
+  mdev?: MdevInventory
 }
 
 export interface HostInfo {
@@ -82,6 +87,9 @@ export interface IommuGroup {
   id: number
   /** noiommu-N group (no IOMMU protection; kernel is tainted). */
   noiommu: boolean
+  /** A group vfio made up for mediated devices (emulated IOMMU: the parent's driver translates DMA);
+   * sysfs names it "vfio-noiommu" too, but its node is /dev/vfio/N and it taints nothing. Absent: false. */
+  emulated?: boolean
   /** Default domain type from sysfs (DMA, DMA-FQ, identity …) or null. */
   domainType: string | null
   /** /dev/vfio/N or /dev/vfio/noiommu-N, null when absent (no member bound to a VFIO driver). */
@@ -220,6 +228,8 @@ export interface Device {
   sysfsConfig: Uint8Array | null
   /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
   vfio: Probe<VfioDeviceView> | null
+  /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
+  mdev?: MdevDevice
 }
 
 export interface VfioDeviceView {
@@ -241,6 +251,9 @@ export interface VfioDeviceView {
   config: Probe<ConfigSpace> | null
   /** --read-region: the bytes asked for; absent when not asked. */
   regionDump?: Probe<RegionDump>
+  /** VFIO_DEVICE_QUERY_GFX_PLANE with the PROBE flag (mediated devices only): which plane kinds a display
+   * device exports; ok(null) when the driver has no display (ENOTTY). Absent when not asked. */
+  gfx?: Probe<GfxPlanes | null>
   /** VFIO_DEVICE_GET_INFO reply. */
   raw?: RawReply | undefined
 }

@@ -2,6 +2,7 @@
 // Kept apart from the model so the model can change without breaking scripts.
 import type { IommuModel } from '../model/types.js'
 import type { JsonDiagnostics } from './json-diagnose-types.js'
+import type { JsonGfx, JsonMdevDevice, JsonMdevInventory } from './json-mdev.js'
 
 export const SCHEMA_VERSION = 1 as const
 
@@ -186,6 +187,8 @@ export interface JsonVfioDevice {
   config: JsonProbe<JsonConfig> | null
   regionDump: JsonProbe<JsonRegionDump> | null
   raw: JsonRaw | null
+  /** Mediated devices only: QUERY_GFX_PLANE PROBE answers (value null: no display). */
+  gfx?: JsonGfx
 }
 
 export interface JsonDevice {
@@ -203,12 +206,16 @@ export interface JsonDevice {
   cdev: string | null
   sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
+  /** Mediated devices only. */
+  mdev?: JsonMdevDevice
 }
 
 export interface JsonGroup {
   id: number
   name: string
   noiommu: boolean
+  /** Present (true) only for a group vfio made up for mediated devices. */
+  emulated?: boolean
   domainType: string | null
   node: JsonDevNode | null
   viability: { viable: boolean; blockers: { address: string; driver: string }[] }
@@ -232,6 +239,8 @@ export interface JsonDocument {
   ungrouped: JsonDevice[]
   /** Why not viable, holders, reset, readiness (additive in schemaVersion 1); null when not gathered. */
   diagnostics: JsonDiagnostics | null
+  /** mdev parents, types and mdevctl definitions; absent when the host has none. */
+  mdev?: JsonMdevInventory
 }
 
 /** A device's device-tree node: reg entries beside the regions they back, interrupts beside the IRQ indexes. */

@@ -57,6 +57,7 @@ import {
   type JsonVfioDevice,
 } from './json-types.js'
 import { jsonDiagnostics } from './json-diagnose.js'
+import { jsonGfx, jsonMdevDevice, jsonMdevInventory } from './json-mdev.js'
 
 export * from './json-types.js'
 
@@ -240,6 +241,7 @@ function vfioDevice(v: VfioDeviceView, b: boolean): JsonVfioDevice {
     config: v.config === null || !b ? null : probe(v.config, config),
     regionDump: v.regionDump === undefined || !b ? null : probe(v.regionDump, regionDump),
     raw: jsonRaw(v.raw, b),
+    ...(v.gfx === undefined ? {} : { gfx: jsonGfx(v.gfx) }),
   }
 }
 
@@ -270,6 +272,7 @@ function jsonDevice(d: Device, b: boolean): JsonDevice {
     cdev: d.cdev,
     sysfsConfig: d.sysfsConfig === null || !b ? null : bytesHex(d.sysfsConfig),
     vfio: d.vfio === null ? null : probe(d.vfio, (v) => vfioDevice(v, b)),
+    ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
   }
 }
 
@@ -278,6 +281,7 @@ function group(g: IommuGroup, b: boolean): JsonGroup {
     id: g.id,
     name: g.noiommu ? `noiommu-${g.id}` : String(g.id),
     noiommu: g.noiommu,
+    ...(g.emulated === true ? { emulated: true } : {}),
     domainType: g.domainType,
     node: devNode(g.node),
     viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
@@ -315,6 +319,7 @@ export function toJson(inv: Inventory, meta: JsonMeta): JsonDocument {
     groups: inv.groups.map((g) => group(g, b)),
     ungrouped: inv.ungrouped.map((d) => jsonDevice(d, b)),
     diagnostics: inv.diagnostics === undefined ? null : jsonDiagnostics(inv.diagnostics),
+    ...(inv.mdev === undefined ? {} : { mdev: jsonMdevInventory(inv.mdev) }),
   }
 }
 

@@ -119,5 +119,12 @@ export function renderMetrics(s: FleetSummary, meta: FleetMeta): string {
     'VFs of the PF meant for VFIO but not ready, by the first reason lsvfio check gives',
     s.pfs.flatMap((p) => [...p.notReady].sort(([a], [c]) => NOT_READY_KINDS.indexOf(a) - NOT_READY_KINDS.indexOf(c)).map(([k, n]: [VerdictKind, number]) => [{ pf: p.pf, reason: k }, n] as const)),
   )
+  const types = (s.inv.mdev?.parents ?? []).flatMap((p) => p.types.map((t) => ({ p, t })))
+  o.family(
+    'lsvfio_mdev_available_instances',
+    'Per mediated-device type: how many more mdevs can be created now (available_instances)',
+    types.flatMap(({ p, t }) => (t.availableInstances === null ? [] : [[{ parent: p.name, type: t.id, name: t.name ?? '', device_api: t.deviceApi ?? '' }, t.availableInstances] as const])),
+  )
+  o.family('lsvfio_mdev_instances', 'Per mediated-device type: mdevs created from it', types.map(({ p, t }) => [{ parent: p.name, type: t.id }, t.devices.length]))
   return o.lines.join('\n') + '\n'
 }

@@ -3,6 +3,7 @@ import type { Device, IommuGroup, PciIdentity } from '../model/types.js'
 import { dropGroupHint, errorLines, errorMarker, hasFlag, hex, hexPad } from './format.js'
 import type { Style } from './style.js'
 import { dtUnpairedLines } from './text-devicetree.js'
+import { mdevDetailLines, mdevIdentity } from './text-mdev.js'
 import { hostResourceString, vfioLines } from './text-vfio.js'
 import type { ViewOptions } from './view.js'
 
@@ -27,6 +28,8 @@ export function pciDescription(p: PciIdentity, numeric: ViewOptions['numeric']):
 
 function identity(d: Device, view: ViewOptions): string {
   if (d.pci !== null) return pciDescription(d.pci, view.numeric)
+  const mdev = mdevIdentity(d)
+  if (mdev !== null) return mdev
   const compat = d.ofNode?.compatible[0]
   return `${d.bus} device${compat !== undefined ? `: ${compat}` : ''}`
 }
@@ -81,6 +84,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   }
   if (view.verbose >= 2 && d.numaNode !== null) lines.push(`${ind}${style.label('NUMA node:')} ${d.numaNode}`)
   if (d.cdev !== null) lines.push(`${ind}${style.label('cdev:')} ${style.addr(d.cdev)}`)
+  lines.push(...mdevDetailLines(d, d.vfio?.ok === true ? d.vfio.value.gfx : undefined, style, ind))
   if (d.vfio !== null && d.vfio.ok) {
     lines.push(...vfioLines(d, d.vfio.value, view, style, ind))
     if (view.verbose >= 2) {

@@ -9,6 +9,7 @@ import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix
 import { groupDetail, groupHeader } from './text-group.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
 import { groupingLines, sharedLine } from './text-pcie.js'
+import { mdevLines } from './text-mdev.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
@@ -55,6 +56,8 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
     }
     blocks.push(block)
   }
+  const mdev = mdevLines(inv, view, style)
+  if (mdev.length > 0) blocks.push(mdev)
   // -v output separates groups with a blank line, like lspci -v separates devices.
   blocks.forEach((b, i) => {
     if (i > 0 && view.verbose >= 1) lines.push('')
