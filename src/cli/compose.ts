@@ -1,10 +1,10 @@
 // The composition root: the real host, a recording host (--save), a replaying host (--from) or a
 // rooted tree (--sysfs-root). Nothing below cli/ chooses.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
-import { EnvironmentError } from '../errors.js'
+import { EnvironmentError, UsageError } from '../errors.js'
 import type { Host } from '../inspect/host.js'
 import { NodeFs } from '../inspect/node-fs.js'
-import { loadSystemPciIds } from '../inspect/pci-ids.js'
+import { loadSystemPciIds, type NameDb, openPciIds } from '../inspect/pci-ids.js'
 import { FfiSys } from '../kernel/ffi-sys.js'
 import type { Sys } from '../kernel/sys.js'
 import type { CompactDoc } from '../snapshot/compact.js'
@@ -15,6 +15,7 @@ import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
 import type { Selection } from '../inspect/selection.js'
 import type { Source } from './options.js'
 import { parseArgs } from './program.js'
+import type { ReplayOrigin } from './result.js'
 
 export interface Composed {
   host: Host
@@ -24,6 +25,18 @@ export interface Composed {
   notes: string[]
   /** The selection to use instead of the command line's (the one a snapshot was recorded with). */
   selection: Selection | null
+  /** What --from replays: who recorded it and when. */
+  replay?: ReplayOrigin | null
+}
+
+/** -i FILE: unlike the search path, a file the user named must be there. */
+function idFile(file: string): NameDb {
+  try {
+    return openPciIds(file)
+  } catch (e: unknown) {
+    const code = (e as { code?: string }).code ?? 'EIO'
+    throw new UsageError(`-i ${file}: cannot read the PCI ID database: ${code}; give a pci.ids file (plain or gzip-compressed)`)
+  }
 }
 
 /** A kernel seam for a tree with no kernel behind it: every open fails as on a host without the node. */
@@ -99,11 +112,11 @@ export function recordedSelection(recordedArgv: readonly string[], now: Selectio
 
 /** `selection`: the command line's, when the command has one (a replay may apply its recorded one). */
 export function composeHost(o: Source, tool: string, argv: string[], now: Date, selection: Selection | null = null): Composed {
-  const names = loadSystemPciIds()
+  const names = o.idFile == null ? loadSystemPciIds() : idFile(o.idFile)
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)
     const rec = selection === null ? null : recordedSelection(doc.argv, selection)
-    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: rec === null ? [] : [rec.note], selection: rec?.selection ?? null }
+    return { host: { fs: new ReplayFs(doc), sys: new ReplaySys(doc), names }, recording: null, notes: rec === null ? [] : [rec.note], selection: rec?.selection ?? null, replay: { file: o.from, tool: doc.tool, created: doc.created } }
   }
   const fs = new NodeFs(o.sysfsRoot ?? '')
   const sys = o.sysfsRoot === null ? new FfiSys() : NO_KERNEL

@@ -15,4 +15,13 @@ export interface RunMeta {
   argv: string[]
   hostname?: string | null
   now?: Date
+  /** --from: the snapshot replayed, for the banner of the text views */
+  replay?: ReplayOrigin | null
+}
+
+/** What --from replays: the file, and who recorded it when (the snapshot's own header). */
+export interface ReplayOrigin {
+  file: string
+  tool: string
+  created: string
 }

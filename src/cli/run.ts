@@ -5,7 +5,6 @@ import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
 import type { Facts, Gathered } from '../inspect/inspect.js'
-import type { FsReader } from '../inspect/fs.js'
 import type { Verdict } from '../model/diagnostics.js'
 import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
@@ -21,17 +20,17 @@ import { append } from '../render/lines.js'
 import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import type { CliOptions, ListOptions } from './options.js'
-import type { RunMeta, RunResult } from './result.js'
+import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  if (o.command === 'list') return present(host.fs, inspect(host, o.selection, o.gather), o, style, meta)
+  if (o.command === 'list') return present(host, inspect(host, o.selection, o.gather), o, style, meta)
   return runFleet(host, o, meta)
 }
 
 /** The listing of what was gathered: judged, rendered in the mode `o` asks for. */
-export function present(fs: FsReader, g: Gathered, o: ListOptions, style: Style, meta: RunMeta): RunResult {
-  const inv = judged(fs, g)
+export function present(host: Host, g: Gathered, o: ListOptions, style: Style, meta: RunMeta): RunResult {
+  const inv = judged(host.fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
@@ -39,18 +38,20 @@ export function present(fs: FsReader, g: Gathered, o: ListOptions, style: Style,
     if (none !== null) stderr.push(none)
     else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
   }
+  if (host.names === null && o.view.numeric !== 1 && hasPci(inv)) stderr.push(NO_PCI_IDS)
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = o.view
+    const view = { ...o.view, recorded: meta.replay != null }
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
         : o.format === 'table'
           ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
           : renderText(inv, view, style)
+    if (meta.replay != null) lines.unshift(style.warn(replayBanner(meta.replay, inv)), '')
     if (o.hex > 0) append(lines, ['', ...configDumpLines(inv, o.hex, view, style)])
     if (o.gather.readRegion != null) append(lines, ['', ...regionDumpLines(inv, style)])
     if (o.hexdump) append(lines, ['', ...rawReplyLines(inv, style)])
@@ -65,3 +66,20 @@ function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): rea
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }
+
+export const NO_PCI_IDS =
+  'no PCI ID database (pci.ids or pci.ids.gz in /usr/share/misc, /usr/share/hwdata or /usr/share), so devices are shown by number: install one (Debian, Ubuntu: apt install pci.ids; Fedora: dnf install hwdata) or name a file with -i FILE'
+
+function hasPci(inv: Inventory): boolean {
+  return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
+}
+
+/** The first line of a replay: what is shown was recorded elsewhere, when, and by what. */
+export function replayBanner(r: ReplayOrigin, inv: Inventory): string {
+  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.created) ? `${r.created.slice(0, 10)} ${r.created.slice(11, 19)} UTC` : 'at an unknown time'
+  const kernel = inv.host.kernel != null ? ` on kernel ${visible(inv.host.kernel)}` : ''
+  return `Replay of ${visible(r.file)}: recorded ${when} by ${visible(r.tool)}${kernel}; nothing on this host was read or opened`
+}
+
+/** A snapshot's strings are whatever its author wrote: control characters are shown, not sent to the terminal. */
+const visible = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)

@@ -96,13 +96,24 @@ function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity
   const ids = ueventIds(fs, p) ?? filesIds(fs, p)
   if (ids === null) return null
   const { vendorId, deviceId, classCode } = ids
+  const deviceName = names?.device(vendorId, deviceId) ?? null
   return {
     ...ids,
     revision: hexFile(fs, p + '/revision'),
     vendorName: names?.vendor(vendorId) ?? null,
-    deviceName: names?.device(vendorId, deviceId) ?? null,
+    deviceName,
     className: names?.className(classCode) ?? null,
+    ...subsystemNames(ids, deviceName, names),
   }
+}
+
+/** The subsystem as lspci names it: its vendor, and its own pci.ids line or, when the subsystem IDs are
+ * the device's, the device's name. */
+function subsystemNames(ids: Ids, deviceName: string | null, names: NameDb | null): Pick<PciIdentity, 'subsystemVendorName' | 'subsystemName'> {
+  const { vendorId: v, deviceId: d, subsystemVendorId: sv, subsystemDeviceId: sd } = ids
+  if (names === null || sv === null || sd === null) return { subsystemVendorName: null, subsystemName: null }
+  const own = names.subsystem?.(v, d, sv, sd) ?? null
+  return { subsystemVendorName: names.vendor(sv), subsystemName: own ?? (sv === v && sd === d ? deviceName : null) }
 }
 
 function cdevOf(fs: FsReader, p: string): string | null {

@@ -160,6 +160,10 @@ export interface PciIdentity {
   vendorName: string | null
   deviceName: string | null
   className: string | null
+  /** pci.ids' name of the subsystem's vendor (absent in models built before it was gathered) */
+  subsystemVendorName?: string | null
+  /** pci.ids' name of the subsystem, as lspci -v prints it after the vendor */
+  subsystemName?: string | null
 }
 
 export interface OfNode {

@@ -125,6 +125,12 @@ export interface JsonPci {
   vendorName: string | null
   deviceName: string | null
   className: string | null
+  /** "vvvv:dddd", as -d takes it */
+  id: string
+  /** "vvvv:dddd" of the subsystem, or null */
+  subsystemId: string | null
+  subsystemVendorName: string | null
+  subsystemName: string | null
 }
 
 export interface JsonRegion {

@@ -180,8 +180,14 @@ function pci(p: PciIdentity): JsonPci {
     vendorName: p.vendorName,
     deviceName: p.deviceName,
     className: p.className,
+    id: `${hex4(p.vendorId)}:${hex4(p.deviceId)}`,
+    subsystemId: p.subsystemVendorId === null || p.subsystemDeviceId === null ? null : `${hex4(p.subsystemVendorId)}:${hex4(p.subsystemDeviceId)}`,
+    subsystemVendorName: p.subsystemVendorName ?? null,
+    subsystemName: p.subsystemName ?? null,
   }
 }
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
 
 function region(r: Region, b: boolean): JsonRegion {
   return {

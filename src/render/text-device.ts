@@ -26,6 +26,17 @@ export function pciDescription(p: PciIdentity, numeric: ViewOptions['numeric']):
   return `${cls}: ${names}${rev}`
 }
 
+/** The subsystem as lspci -v prints it: names from pci.ids, "Device" and the number for what it lacks;
+ * -n numbers only, -nn both. */
+export function subsystemDescription(sv: number, sd: number, p: PciIdentity, numeric: ViewOptions['numeric']): string {
+  const ids = `${hexPad(sv, 4)}:${hexPad(sd, 4)}`
+  if (numeric === 1) return ids
+  const v = p.subsystemVendorName ?? null
+  const d = p.subsystemName ?? null
+  if (numeric === 2) return v !== null && d !== null ? `${v} ${d} [${ids}]` : v === null ? `Device [${ids}]` : `${v} Device [${ids}]`
+  return v !== null && d !== null ? `${v} ${d}` : v === null ? `Device ${ids}` : `${v} Device ${hexPad(sd, 4)}`
+}
+
 function identity(d: Device, view: ViewOptions): string {
   if (d.pci !== null) return pciDescription(d.pci, view.numeric)
   const mdev = mdevIdentity(d)
@@ -75,7 +86,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   const p = d.pci
   if (d.bridge && view.verbose < 2) return lines
   if (p !== null && p.subsystemVendorId !== null && p.subsystemDeviceId !== null)
-    lines.push(`${ind}${style.label('Subsystem:')} ${hexPad(p.subsystemVendorId, 4)}:${hexPad(p.subsystemDeviceId, 4)}`)
+    lines.push(`${ind}${style.label('Subsystem:')} ${subsystemDescription(p.subsystemVendorId, p.subsystemDeviceId, p, view.numeric)}`)
   if (view.verbose >= 3 && p !== null) lines.push(`${ind}${style.label('Class:')} ${hexPad(p.classCode, 6)}`)
   if (d.ofNode !== null) {
     const compat = d.ofNode.compatible.map((c) => `"${c}"`).join(' ')

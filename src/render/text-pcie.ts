@@ -1,6 +1,6 @@
 // The PCIe path and ACS of each hop, where a shared group's isolation stops and what would split it,
 // and the grouping predicted from topology and ACS against the kernel's. Pure.
-import type { Diagnostics, GroupDiagnosis, Isolation } from '../model/diagnostics.js'
+import type { Diagnostics, Isolation } from '../model/diagnostics.js'
 import type { DevicePath, PcieHop } from '../model/pcie.js'
 import type { Style } from './style.js'
 import type { ViewOptions } from './view.js'
@@ -69,9 +69,3 @@ export function groupingLines(d: Diagnostics, view: ViewOptions, style: Style): 
   return lines
 }
 
-/** Without -v: one line under a shared group's header naming the link where isolation stops. */
-export function sharedLine(gd: GroupDiagnosis | undefined, style: Style): string[] {
-  const l = gd?.isolation?.link
-  if (l === undefined) return []
-  return [`  ${style.label('Shared:')} ${l.at !== null ? `isolation stops at ${style.addr(l.at)}; ` : ''}would split it: ${l.split.kind === 'nothing' ? 'nothing' : l.split.kind === 'firmware' ? 'a setting' : l.split.kind === 'other-slot' ? 'another slot' : 'unknown'} (-v for the path)`]
-}

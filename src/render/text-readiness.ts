@@ -80,7 +80,7 @@ export function readinessLines(inv: Inventory, d: Diagnostics, view: ViewOptions
   const opened = inv.groups.flatMap((g) => g.devices).filter((x) => x.vfio !== null && x.vfio.ok)
   if (inv.opened && opened.length > 0) {
     lines.push(
-      `  ${style.warn('note:')} this run opened ${opened.length} idle VFIO device${opened.length === 1 ? '' : 's'}: vfio-pci reset each on open and again on close; --no-open reads sysfs only`,
+      `  ${style.warn('note:')} ${view.recorded === true ? 'the recording' : 'this run'} opened ${opened.length} idle VFIO device${opened.length === 1 ? '' : 's'}: vfio-pci reset each on open and again on close; --no-open reads sysfs only`,
     )
   }
   lines.push('')

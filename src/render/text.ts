@@ -8,7 +8,7 @@ import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
-import { groupingLines, sharedLine } from './text-pcie.js'
+import { groupingLines } from './text-pcie.js'
 import { mdevLines } from './text-mdev.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
@@ -41,7 +41,6 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
   for (const g of inv.groups) {
     const block = [groupHeader(g, style) + holderSuffix(g, diag, style)]
     if (view.verbose >= 1) block.push(...groupDetail(g, view, style, groupDiagnosis(diag, g.id)), ...groupDiagnosisLines(g, diag, view, style))
-    else block.push(...sharedLine(groupDiagnosis(diag, g.id), style))
     for (const d of g.devices) {
       block.push(deviceLine(d, g, view, style))
       if (view.verbose >= 1) append(append(block, deviceDetail(d, g, view, style)), deviceDiagnosisLines(d, diag, view, style))

@@ -22,10 +22,14 @@ function replay(dir: string, ...args: string[]): { stdout: string; status: numbe
   return { stdout: r.stdout, status: r.status, stderr: r.stderr }
 }
 
-// The run's own arguments, host name and time are not the host's; diagnostics.pcie came after the
-// fixtures were captured, so their live output lacks it (an additive field).
+// The run's own arguments, host name and time are not the host's; diagnostics.pcie and the PCI
+// identity's id, subsystemId and subsystem names came after the fixtures were captured, so their live
+// output lacks them (additive fields).
+const ADDED_PCI_KEYS = ['id', 'subsystemId', 'subsystemVendorName', 'subsystemName']
+const withoutAdded = (v: unknown, parent = ''): unknown =>
+  Array.isArray(v) ? v.map((x) => withoutAdded(x, parent)) : v === null || typeof v !== 'object' ? v : Object.fromEntries(Object.entries(v).filter(([k]) => parent !== 'pci' || !ADDED_PCI_KEYS.includes(k)).map(([k, x]) => [k, withoutAdded(x, k)]))
 const strip = (d: JsonDocument): JsonDocument => {
-  const { hostname: _h, time: _t, ...rest } = d
+  const { hostname: _h, time: _t, ...rest } = withoutAdded(d) as JsonDocument
   if (rest.diagnostics === undefined || rest.diagnostics === null) return { ...rest, argv: null }
   const { pcie: _p, ...diagnostics } = rest.diagnostics
   return { ...rest, argv: null, diagnostics }

@@ -2,17 +2,21 @@
 // root ports with and without ACS, one with ACS switched off by pci=disable_acs_redir, a switch, a
 // multi-function device, a PCIe-to-PCI bridge. The prediction must match the kernel's groups, the ACS
 // bits lspci's, and flipping one fact must change the answer. Hand-written bytes only for broken chains.
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadSnapshot } from '../../src/cli/compose.js'
+import { fleetSummary } from '../../src/cli/fleet.js'
 import { breakOf, isolationFromPcie, pcieDiagnosis } from '../../src/diagnose/pcie-explain.js'
 import { compareGroups, ownerOf, predictGroups } from '../../src/diagnose/pcie-groups.js'
 import { extCaps } from '../../src/inspect/pcie-caps.js'
 import { readPcieFacts } from '../../src/inspect/pcie-path.js'
 import { PciTopology } from '../../src/diagnose/topology.js'
 import type { PcieFacts, PcieNode } from '../../src/model/pcie.js'
-import { ReplayFs } from '../../src/snapshot/replay.js'
+import { renderMetrics } from '../../src/render/metrics.js'
+import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
+import { parseExposition } from '../helpers/exposition.js'
 import { lspciAcs } from '../vm/witness-acs.js'
 
 const DIR = path.resolve(import.meta.dirname, '../fixtures/acs/x86-6.12')
@@ -78,6 +82,36 @@ describe('PCIe facts and grouping from a real guest (6.12)', () => {
     const user = withNode(facts, '0000:00:11.0', { type: null, acs: null })
     expect(predictGroups(user.nodes)).toBeNull()
     expect(breakOf(user.nodes, ['0000:00:11.0', '0000:02:00.0'], null)).toMatchObject({ kind: 'unknown', split: { kind: 'unknown' } })
+  })
+})
+
+describe('the same facts in every output (6.12 snapshot)', () => {
+  const BIN = path.resolve(import.meta.dirname, '../../bin/lsvfio.js')
+  // Captured with --no-open: the snapshot holds no kernel replies to replay.
+  const lsvfio = (...args: string[]): string => spawnSync(process.execPath, [BIN, '--from', path.join(DIR, 'snapshot.json'), '--no-open', ...args], { encoding: 'utf8' }).stdout
+
+  it('text -v: the path of each device, and for each shared group the link where isolation stops', () => {
+    const v = lsvfio('-v')
+    expect(v).toContain('Shared group: isolation stops at 0000:00:11.0: 0000:00:11.0 root port has no ACS capability, so everything below it is one group')
+    expect(v).toContain('Grouping from topology and ACS: 26 functions in 17 groups, 26 of 26 as the kernel grouped them')
+    expect(v).toMatch(/PCIe path: 0000:05:00\.0 endpoint .*\n\s+<- 0000:04:00\.0 downstream port \(no ACS capability\)\n\s+<- 0000:03:00\.0 upstream port/)
+    expect(v).toContain('Isolation claimed, not enforced: pcie_acs_override=downstream,multifunction')
+  })
+
+  it('metrics: where each shared group stops being isolated, the override, the prediction', () => {
+    const doc = loadSnapshot(path.join(DIR, 'snapshot.json'))
+    const s = fleetSummary({ fs: new ReplayFs(doc), sys: new ReplaySys(doc), names: null })
+    const { samples } = parseExposition(renderMetrics(s, { version: 'test', hostname: null, time: new Date(0) }))
+    const get = (n: string) => samples.filter((x) => x.name === n)
+    expect(get('lsvfio_group_isolation_break_info').map((x) => [x.labels.at, x.labels.kind, x.labels.split])).toEqual(
+      expect.arrayContaining([
+        ['0000:00:11.0', 'no-acs', 'other-slot'],
+        ['0000:00:15.0', 'acs-disabled', 'firmware'],
+        ['0000:07:00.0', 'multifunction', 'nothing'],
+        ['0000:08:00.0', 'pcie-to-pci', 'nothing'],
+      ]),
+    )
+    expect([get('lsvfio_acs_override')[0]?.value, get('lsvfio_grouping_predicted_devices')[0]?.value, get('lsvfio_grouping_agreeing_devices')[0]?.value]).toEqual([1, 26, 26])
   })
 })
 

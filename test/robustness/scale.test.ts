@@ -58,7 +58,7 @@ describe(`${N} generated functions`, () => {
   it.each(MODES.map((m) => [m.join(' ') || '(default)', m] as const))('lsvfio %s', (_name, argv) => {
     const parsed = parseArgs(argv, 'test')
     if (parsed.kind !== 'run' || parsed.options.command !== 'list') throw new Error('parseArgs did not give a listing')
-    const r = present(host.fs, g, parsed.options, plainStyle, { version: 'test', argv, hostname: null, now: new Date(0) })
+    const r = present(host, g, parsed.options, plainStyle, { version: 'test', argv, hostname: null, now: new Date(0) })
     expect(r.exitCode).toBe(0)
     // every function is in the output: the last one's address, or its JSON entry
     expect(r.stdout).toContain(lastAddress(N))
