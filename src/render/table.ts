@@ -8,6 +8,7 @@ import type { Device, Inventory, IommuGroup } from '../model/types.js'
 import { groupName } from './format.js'
 import type { Style } from './style.js'
 import { pciDescription } from './text-device.js'
+import { mdevIdentity } from './text-mdev.js'
 import type { ViewOptions } from './view.js'
 
 export const TABLE_HEAD = ['ADDRESS', 'DEVICE', 'DRIVER', 'GROUP', 'VIABLE', 'READY'] as const
@@ -20,7 +21,7 @@ function readyCell(v: Verdict | undefined, style: Style): string {
 }
 
 function row(g: IommuGroup | null, d: Device, verdicts: ReadonlyMap<string, Verdict>, view: ViewOptions, style: Style): string[] {
-  const what = d.pci !== null ? pciDescription(d.pci, view.numeric) : `${d.bus} ${d.ofNode?.compatible[0] ?? ''}`.trim()
+  const what = d.pci !== null ? pciDescription(d.pci, view.numeric) : (mdevIdentity(d) ?? `${d.bus} ${d.ofNode?.compatible[0] ?? ''}`.trim())
   const viable = g === null ? '' : g.viability.viable ? style.ok('yes') : style.bad('no')
   const driver = d.driver === null ? style.dim('-') : d.driverOverride !== null && d.driverOverride !== d.driver ? `${d.driver} (override ${d.driverOverride})` : d.driver
   const cells = [d.address, what, driver, g === null ? '-' : groupName(g), viable, readyCell(verdicts.get(d.address), style)]

@@ -12,6 +12,7 @@ import { run } from '../../src/cli/run.js'
 import { writeAtomic } from '../../src/cli/write-atomic.js'
 import { EnvironmentError } from '../../src/errors.js'
 import type { Host } from '../../src/inspect/host.js'
+import { NodeFs } from '../../src/inspect/node-fs.js'
 import type { Sys } from '../../src/kernel/sys.js'
 import { escapeLabel, renderMetrics } from '../../src/render/metrics.js'
 import { NFD_MAX_BYTES, NFD_NAMESPACE, renderNfd, validLabelPart } from '../../src/render/nfd.js'
@@ -154,6 +155,15 @@ describe('the commands', () => {
       const r = run(h, p.options, plainStyle, { version: 'test', argv: [cmd], hostname: null, now: META.time })
       expect([r.exitCode, opens, r.stderr]).toEqual([0, [], []])
     }
+  })
+
+  it('refuses a root with nothing to read (no /sys, no /proc) instead of reporting the IOMMU off', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsvfio-empty-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const p = parseArgs(['metrics', '--sysfs-root', dir], 'test')
+    if (p.kind !== 'run') throw new Error('not a run')
+    const empty: Host = { fs: new NodeFs(dir), sys: host('x86-6.1').host.sys, names: null }
+    expect(() => run(empty, p.options, plainStyle, { version: 'test', argv: [] })).toThrow(/^nothing to report: no \/proc\/sys\/kernel\/osrelease, .*run on the host \(or mount its \/sys and \/proc\)$/)
   })
 
   it('parses --output, --expiry, --from before or after, and refuses --open', () => {
