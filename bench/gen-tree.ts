@@ -67,6 +67,14 @@ export function layout(count: number): GenDevice[] {
   return out
 }
 
+/** Where a generated tree goes: a directory on disk, or memory (test/helpers/mem-fs.ts). `link`
+ * targets are relative, as sysfs writes them. */
+export interface TreeSink {
+  dir(p: string): void
+  file(p: string, v: string | Uint8Array): void
+  link(p: string, target: string): void
+}
+
 /** Writes the tree under a fresh directory (in /dev/shm when there is one: it is tmpfs). */
 export function generateTree(count: number, template: SnapshotDoc = loadTemplate()): GenTree {
   const base = (() => {
@@ -76,24 +84,36 @@ export function generateTree(count: number, template: SnapshotDoc = loadTemplate
       return mkdtempSync(path.join(tmpdir(), 'lsvfio-bench-'))
     }
   })()
-  const root = base
+  const made = new Set<string>()
+  const sink: TreeSink = {
+    dir: (p) => {
+      if (!made.has(p)) {
+        mkdirSync(base + p, { recursive: true })
+        made.add(p)
+      }
+    },
+    file: (p, v) => writeFileSync(base + p, v),
+    link: (p, target) => symlinkSync(target, base + p),
+  }
+  const devices = writeTree(count, template, sink)
+  return { root: base, devices, cleanup: () => rmSync(base, { recursive: true, force: true }) }
+}
+
+/** The generated host's files, links and directories, into `sink`; returns its functions. */
+export function writeTree(count: number, template: SnapshotDoc, sink: TreeSink): GenDevice[] {
   const config = Buffer.from(templateFs(template, `bytes ${TEMPLATE_DIR}/config`), 'hex')
   const resource = templateFs(template, `text ${TEMPLATE_DIR}/resource`)
-  const made = new Set<string>()
   const dir = (p: string): string => {
-    if (!made.has(p)) {
-      mkdirSync(root + p, { recursive: true })
-      made.add(p)
-    }
+    sink.dir(p)
     return p
   }
   const file = (p: string, v: string | Uint8Array): void => {
     dir(path.posix.dirname(p))
-    writeFileSync(root + p, v)
+    sink.file(p, v)
   }
   const link = (p: string, target: string): void => {
     dir(path.posix.dirname(p))
-    symlinkSync(path.posix.relative(path.posix.dirname(p), target), root + p)
+    sink.link(p, path.posix.relative(path.posix.dirname(p), target))
   }
 
   file('/proc/sys/kernel/osrelease', '6.12.0-bench\n')
@@ -143,5 +163,5 @@ export function generateTree(count: number, template: SnapshotDoc = loadTemplate
       file(`${dev}/sriov_numvfs`, `${VFS_PER_PF}\n`)
     }
   }
-  return { root, devices, cleanup: () => rmSync(base, { recursive: true, force: true }) }
+  return devices
 }

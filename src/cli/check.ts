@@ -2,7 +2,8 @@
 import { judged } from '../diagnose/diagnose.js'
 import { checkDevices } from '../diagnose/verdict.js'
 import { InternalError } from '../errors.js'
-import { inspect } from '../inspect/inspect.js'
+import { inspect, type Gathered } from '../inspect/inspect.js'
+import type { FsReader } from '../inspect/fs.js'
 import type { Host } from '../inspect/host.js'
 import { renderCheck } from '../render/check.js'
 import { toCheckJson } from '../render/json-diagnose.js'
@@ -12,9 +13,13 @@ import { CHECK_EXIT } from './exit.js'
 import type { RunMeta, RunResult } from './result.js'
 
 export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
-  const g = inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false })
+  return presentCheck(host.fs, inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false }), o, style, meta)
+}
+
+/** The verdicts on what was gathered (with diagnose: true). */
+export function presentCheck(fs: FsReader, g: Gathered, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
   if (g.facts === null) throw new InternalError('check gathers with diagnose: true, so it has the facts')
-  const inv = judged(host.fs, g)
+  const inv = judged(fs, g)
   const report = checkDevices(inv, g.facts, o.selection, CHECK_EXIT)
   let stdout = ''
   if (o.format === 'json') stdout = `${JSON.stringify(toCheckJson(report, inv.diagnostics, meta), null, 2)}\n`

@@ -97,11 +97,14 @@ function main(): number {
       writeAll(1, parsed.out)
       return code
     }
-    const given = parsed.options
-    // Box-drawing characters only where the locale can show them.
-    const o = given.command === 'list' && !localeIsUtf8(process.env) ? { ...given, view: { ...given.view, ascii: true } } : given
+    const parsedOptions = parsed.options
     const now = new Date()
-    const { host, recording, replay } = composeHost(o.source, `lsvfio ${v}`, argv, now)
+    const given = 'selection' in parsedOptions ? parsedOptions.selection : null
+    const { host, recording, notes, selection, replay } = composeHost(parsedOptions.source, `lsvfio ${v}`, argv, now, given)
+    const selected = selection === null || !('selection' in parsedOptions) ? parsedOptions : { ...parsedOptions, selection }
+    // Box-drawing characters only where the locale can show them.
+    const o = selected.command === 'list' && !localeIsUtf8(process.env) ? { ...selected, view: { ...selected.view, ascii: true } } : selected
+    for (const line of notes) say(line)
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const level = colorLevel(o.color, process.env, stdoutIsTty)

@@ -69,7 +69,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-i, --id-file <file>', 'PCI ID database to name devices with (pci.ids, plain or .gz), instead of the system\'s', display))
   p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
   p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
-  p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR only with -s/-g: reading device registers can have side effects)', display))
+  p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR, VGA or device-specific region only with -s/-g: reading device registers can have side effects)', display))
   addShared(p, 'Selection of devices:', SELECT)
   p.addOption(opt('--no-open', 'sysfs only: open nothing under /dev/vfio, so no device is reset', other))
   addShared(p, other, ['via', ...SOURCE])
@@ -199,7 +199,17 @@ export function parseArgs(args: readonly string[], version: string): ParseResult
   const takes = (k: string): boolean => BEFORE_SUBCOMMAND.includes(k) && ran.options.some((o) => o.attributeName() === k)
   const wrong = given.filter((k) => !takes(k))
   if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
-  for (const k of given) if (ran.getOptionValueSource(k) !== 'cli') ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
+  const flag = (k: string): string => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+  for (const k of given) {
+    if (ran.getOptionValueSource(k) === 'cli') throw new UsageError(`${flag(k)} is given both before and after "${ran.name()}"; give it once`)
+    ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
+  }
+  // commander checks conflicts within one command: an option before the subcommand and one after it
+  // (lsvfio --from F check --save X) meet only here.
+  const set = (k: string): boolean => ran.getOptionValueSource(k) === 'cli'
+  for (const [a, b] of [['from', 'save'], ['from', 'sysfsRoot']] as const) {
+    if (set(a) && set(b)) throw new UsageError(`${flag(a)} and ${flag(b)} cannot be used together: ${b === 'save' ? 'a replay records nothing new' : '--from replays a snapshot, --sysfs-root reads a tree'} (see lsvfio ${ran.name()} --help)`)
+  }
   if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
   if (ran.name() === 'metrics' || ran.name() === 'nfd') return { kind: 'run', options: fleetOptions(ran.name() === 'nfd' ? 'nfd' : 'metrics', ran.opts<RawFleet>()) }
   return { kind: 'run', options: checkOptions(ran.opts<RawCheck>(), ran.processedArgs[0] as string | undefined) }
@@ -209,8 +219,11 @@ function listOptions(o: RawList): ListOptions {
   if (o.verbose > 3) throw new UsageError('at most -vvv')
   if (o.hex > 4) throw new UsageError('-x shows 64 bytes (-xx too, as lspci), -xxx 256 and -xxxx 4096; more than four are not defined')
   const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
-  if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
-    throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
+  // CONFIG and ROM are safe to read on any device; a BAR, the VGA region (legacy VGA I/O and memory)
+  // and device-specific regions (index 9 on: opregions, migration data) reach the hardware or its driver.
+  if (readRegion !== null && readRegion.index !== 6 && readRegion.index !== 7 && o.slot === undefined && o.group === undefined) {
+    const what = readRegion.index <= 5 ? 'a BAR' : readRegion.index === 8 ? 'the VGA region' : 'a device-specific region'
+    throw new UsageError(`--read-region ${o.readRegion}: reading ${what} can have side effects on the device; name the device with -s (or -g)`)
   }
   const hexdump = o.hexdump ?? false
   return {
@@ -269,7 +282,7 @@ function fleetOptions(command: 'metrics' | 'nfd', o: RawFleet): FleetOptions {
   return { command, source: sourceOf(o), color: 'never', output: o.output ?? null, expiryMinutes: expiry }
 }
 
-const REGION_NAMES: Record<string, number> = { BAR0: 0, BAR1: 1, BAR2: 2, BAR3: 3, BAR4: 4, BAR5: 5, ROM: 6, CONFIG: 7 }
+const REGION_NAMES: Record<string, number> = { BAR0: 0, BAR1: 1, BAR2: 2, BAR3: 3, BAR4: 4, BAR5: 5, ROM: 6, CONFIG: 7, VGA: 8 }
 const MAX_READ = 65536
 
 /** INDEX[:OFFSET[:LENGTH]]; INDEX a number or BAR0…BAR5/ROM/CONFIG; OFFSET and LENGTH decimal or 0x-hex. */

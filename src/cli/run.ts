@@ -4,7 +4,7 @@ import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
-import type { Facts } from '../inspect/inspect.js'
+import type { Facts, Gathered } from '../inspect/inspect.js'
 import type { Verdict } from '../model/diagnostics.js'
 import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
@@ -16,6 +16,7 @@ import { checkDevices } from '../diagnose/verdict.js'
 import { InternalError } from '../errors.js'
 import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
+import { append } from '../render/lines.js'
 import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import type { CliOptions, ListOptions } from './options.js'
@@ -23,12 +24,12 @@ import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  if (o.command === 'list') return runList(host, o, style, meta)
+  if (o.command === 'list') return present(host, inspect(host, o.selection, o.gather), o, style, meta)
   return runFleet(host, o, meta)
 }
 
-function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunResult {
-  const g = inspect(host, o.selection, o.gather)
+/** The listing of what was gathered: judged, rendered in the mode `o` asks for. */
+export function present(host: Host, g: Gathered, o: ListOptions, style: Style, meta: RunMeta): RunResult {
   const inv = judged(host.fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
@@ -51,9 +52,9 @@ function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunRe
           ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
           : renderText(inv, view, style)
     if (meta.replay != null) lines.unshift(style.warn(replayBanner(meta.replay, inv)), '')
-    if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
-    if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
-    if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
+    if (o.hex > 0) append(lines, ['', ...configDumpLines(inv, o.hex, view, style)])
+    if (o.gather.readRegion != null) append(lines, ['', ...regionDumpLines(inv, style)])
+    if (o.hexdump) append(lines, ['', ...rawReplyLines(inv, style)])
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
   const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok

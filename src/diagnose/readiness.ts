@@ -2,9 +2,9 @@
 // and the memory-locking limit DMA mapping runs into. From sysfs and /proc only (no dmesg).
 import type { Credentials, Finding, HolderScan, Readiness } from '../model/diagnostics.js'
 import type { Device, HostInfo } from '../model/types.js'
-import type { FsReader } from '../inspect/fs.js'
+import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { ENABLE_IOMMU, ENABLE_NOIOMMU, LOAD_VFIO_PCI } from './fixes.js'
-import { list, readText } from '../inspect/proc.js'
+import { attempt, list, readText } from '../inspect/proc.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 
 const PARAMS = /^(intel_iommu|amd_iommu|iommu|iommu\.passthrough|iommu\.strict|intremap|vfio_iommu_type1\.allow_unsafe_interrupts|iommufd\.allow_unsafe_interrupts|vfio\.enable_unsafe_noiommu_mode|vfio[-_]pci\.ids|pcie_acs_override)(=|$)/
@@ -48,6 +48,43 @@ function memlockFinding(self: Credentials | null): Finding {
     level: soft < 1n << 30n ? 'warn' : 'info',
     text: `memlock limit of this process ${size(soft)} (hard ${self.memlock.hard === null ? 'unlimited' : size(self.memlock.hard)}). ${explain}`,
     fix: ['ulimit -l <KiB> (shell), LimitMEMLOCK= (systemd unit), or memlock in /etc/security/limits.conf; libvirt raises it by itself'],
+  }
+}
+
+const stat = (fs: FsReader, p: string): NodeStat | null => {
+  const a = attempt(() => fs.stat(p))
+  return a.ok ? a.v : null
+}
+
+const IOMMUFD_KO = ['', '.xz', '.zst', '.gz'].map((z) => `kernel/drivers/iommu/iommufd/iommufd.ko${z}`)
+
+/** Whether this kernel has iommufd at all, when it is not loaded: "modprobe iommufd" only where the
+ * module is on disk. Built in, it is always in /sys/module (it has parameters), so counts as loaded. */
+export function iommufdPresence(fs: FsReader, kernel: string | null): 'module' | 'absent' | 'too-old' | 'unknown' {
+  const m = /^(\d+)\.(\d+)/.exec(kernel ?? '')
+  if (m !== null && Number(m[1]) * 1000 + Number(m[2]) < 6002) return 'too-old'
+  if (kernel === null || !/^[\w.+~-]+$/.test(kernel)) return 'unknown'
+  const dir = `/lib/modules/${kernel}`
+  if (IOMMUFD_KO.some((p) => stat(fs, `${dir}/${p}`) !== null)) return 'module'
+  const builtin = readText(fs, `${dir}/modules.builtin`)
+  if (builtin !== null && /(^|\/)iommufd\.ko$/m.test(builtin)) return 'unknown' // built in, yet not in /sys/module: odd
+  // The kernel's module tree is there and has no iommufd in it, as a file or built in.
+  return builtin !== null && stat(fs, `${dir}/kernel`)?.kind === 'dir' ? 'absent' : 'unknown'
+}
+
+function iommufdFinding(fs: FsReader, host: HostInfo, loaded: boolean, cdev: string): Finding {
+  const f = (text: string, fix: string[] = []): Finding => ({ id: 'iommufd', level: 'info', text, fix })
+  if (host.iommufdNode !== null) return f(`iommufd: /dev/iommu present${cdev === 'available' ? ', device cdevs in /dev/vfio/devices' : ''}`)
+  if (loaded) return f('iommufd: loaded, but no /dev/iommu node')
+  switch (iommufdPresence(fs, host.kernel)) {
+    case 'module':
+      return f('iommufd: not loaded (its module is installed for this kernel)', ['modprobe iommufd'])
+    case 'too-old':
+      return f(`iommufd: not in this kernel (${host.kernel ?? '?'}; iommufd came with 6.2): the group path (/dev/vfio/N) only`)
+    case 'absent':
+      return f('iommufd: not in this kernel (built without CONFIG_IOMMUFD: no module, not built in): the group path (/dev/vfio/N) only')
+    case 'unknown':
+      return f(`iommufd: not loaded, and no iommufd module was found under /lib/modules/${host.kernel ?? '<release>'}`)
   }
 }
 
@@ -104,12 +141,7 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
     })
   if (missing.length > 0) add({ id: 'modules', level: 'bad', text: `VFIO modules missing: ${missing.join(' ')}`, fix: [missing.includes('vfio_pci') ? LOAD_VFIO_PCI : `modprobe ${missing.join(' ')}`] })
   else add({ id: 'modules', level: 'ok', text: `VFIO modules: ${loaded.join(' ')}`, fix: [] })
-  add({
-    id: 'iommufd',
-    level: 'info',
-    text: host.iommufdNode !== null ? `iommufd: /dev/iommu present${cdev === 'available' ? ', device cdevs in /dev/vfio/devices' : ''}` : `iommufd: no /dev/iommu${loaded.includes('iommufd') ? '' : ' (modprobe iommufd, kernel ≥ 6.2)'}`,
-    fix: [],
-  })
+  add(iommufdFinding(fs, host, loaded.includes('iommufd'), cdev))
   if (cdev !== 'unknown')
     add({ id: 'cdev', level: 'info', text: cdev === 'available' ? 'VFIO device cdevs available (/dev/vfio/devices/vfioN)' : 'VFIO device cdevs not available: this kernel lacks CONFIG_VFIO_DEVICE_CDEV (group path only)', fix: [] })
   add(memlockFinding(self))

@@ -43,11 +43,59 @@ function readInto(real: string, path: string, max: number): number {
   }
 }
 
-export class NodeFs implements FsReader {
-  constructor(private readonly root: string = '') {}
+const MAX_LINKS = 40 // as the kernel's path walk (ELOOP)
 
-  private p(path: string): string {
-    return this.root === '' || this.root === '/' ? path : this.root + path
+export class NodeFs implements FsReader {
+  /** Below a root: each directory of a path → where it really is, every link on the way resolved. */
+  private readonly dirs = new Map<string, string>()
+
+  constructor(private readonly root: string = '') {
+    if (root === '/') this.root = ''
+  }
+
+  /**
+   * The host path of `path`. Under a root, the kernel would follow an absolute link (sysfs links are
+   * relative, a copied or hand-made tree's often absolute) out of the root to the real /sys: every
+   * link is resolved here instead, an absolute target inside the root and ".." no higher than it, as
+   * chroot does. `last`: whether a link at the end is followed too (not for readLink and stat).
+   */
+  private p(path: string, last = true): string {
+    if (this.root === '') return path
+    return this.root + this.resolve(path, last, { links: 0 })
+  }
+
+  private resolve(path: string, last: boolean, seen: { links: number }): string {
+    const parts = path.split('/').filter((x) => x !== '' && x !== '.')
+    let at = ''
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string
+      if (part === '..') {
+        at = at.slice(0, at.lastIndexOf('/'))
+        continue
+      }
+      const next = `${at}/${part}`
+      if (i === parts.length - 1 && !last) return next
+      const known = this.dirs.get(next)
+      if (known !== undefined) {
+        at = known
+        continue
+      }
+      let target: string | null = null
+      try {
+        target = readlinkSync(this.root + next)
+      } catch (e: unknown) {
+        // EINVAL: not a link; ENOENT/ENOTDIR: absent, and the read that follows says so
+        if (code(e) !== 'EINVAL') return [next, ...parts.slice(i + 1)].join('/')
+      }
+      let real = next
+      if (target !== null) {
+        if (++seen.links > MAX_LINKS) throw Object.assign(new Error('ELOOP'), { code: 'ELOOP' })
+        real = this.resolve(target.startsWith('/') ? target : `${at}/${target}`, true, seen)
+      }
+      this.dirs.set(next, real)
+      at = real
+    }
+    return at === '' ? '/' : at
   }
 
   readText(path: string): string | null {
@@ -72,7 +120,7 @@ export class NodeFs implements FsReader {
 
   readLink(path: string): string | null {
     try {
-      return readlinkSync(this.p(path))
+      return readlinkSync(this.p(path, false))
     } catch (e: unknown) {
       if (absent(e) || code(e) === 'EINVAL') return null
       throw new FsError(code(e), path)
@@ -90,7 +138,7 @@ export class NodeFs implements FsReader {
 
   stat(path: string): NodeStat | null {
     try {
-      const s = lstatSync(this.p(path))
+      const s = lstatSync(this.p(path, false))
       const kind = s.isCharacterDevice()
         ? 'char'
         : s.isBlockDevice()

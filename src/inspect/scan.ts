@@ -1,6 +1,6 @@
 // The sysfs scan: IOMMU groups, their member devices, viability and host readiness. Opens nothing.
 import type { DevNode, Device, HostInfo, Viability } from '../model/types.js'
-import type { FsReader } from './fs.js'
+import type { FsReader, NodeStat } from './fs.js'
 import type { NameDb } from './pci-ids.js'
 import { isEmulatedGroup } from './mdev.js'
 import { attempt } from './proc.js'
@@ -32,9 +32,13 @@ export interface Scan {
   unlisted: Device[]
 }
 
+// st_mode's file-type bits (S_IFCHR …): the fs seam reports the kind apart from the permission bits.
+const TYPE_BITS: Record<NodeStat['kind'], number> = { char: 0o020000, block: 0o060000, dir: 0o040000, file: 0o100000, link: 0o120000, other: 0 }
+
+/** A /dev node with its whole st_mode (0o20600 = crw-------), as ls shows it. */
 export function devNode(fs: FsReader, path: string): DevNode | null {
   const s = fs.stat(path)
-  return s === null ? null : { path, mode: s.mode, uid: s.uid, gid: s.gid, rdev: s.rdev }
+  return s === null ? null : { path, mode: TYPE_BITS[s.kind] | (s.mode & 0o7777), uid: s.uid, gid: s.gid, rdev: s.rdev }
 }
 
 export function scanHost(fs: FsReader): HostInfo {

@@ -145,7 +145,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     bridge: base === 0x06 && (sub === 0x04 || sub === 0x09),
     resources: resText === null ? [] : parseResources(resText),
     resetMethods: reset === null ? null : reset.trim().split(/\s+/).filter((s) => s !== ''),
-    numaNode: numa === null || numa.trim() === '' ? null : Number(numa.trim()),
+    // sysfs says -1 for "no NUMA node"; the schema's unknown is null
+    numaNode: numa === null || !/^\d+$/.test(numa.trim()) ? null : Number(numa.trim()),
     ofNode: ofNode(fs, devPath),
     cdev: cdevOf(fs, devPath),
     // Only for VFIO devices, and only as much as the CONFIG region read it is compared with.

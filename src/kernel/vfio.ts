@@ -44,8 +44,10 @@ export interface DeviceInfo {
   caps: InfoCap[]
 }
 
-// A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies).
-const MAX_ARGSZ = 1 << 20
+// A reply larger than this is nonsense: refuse to allocate it (a kernel or snapshot that lies). Real
+// replies are well under 4 KiB (a few sparse-mmap areas or IOVA ranges of 16 bytes each), so a claim
+// costs at most 64 KiB, not the 4 GiB an argsz can name.
+export const MAX_ARGSZ = 64 * 1024
 // More region or IRQ indexes than this is nonsense too (vfio-pci has 9 + a few device-specific
 // regions): without a bound, a lying reply of 0xffffffff regions meant 4 billion queries.
 export const MAX_INDEXES = 1024
@@ -199,12 +201,13 @@ export class Vfio {
     })
   }
 
-  /** VFIO_DEVICE_FEATURE with PROBE only: asks whether a feature exists, changes nothing. */
-  featureProbe(fd: number, id: number, path: string): Probe<boolean> {
+  /** VFIO_DEVICE_FEATURE with PROBE only: asks whether a feature exists, changes nothing. `code` is
+   * the errno name of a "no" (ENOTTY: the driver has no such feature; EINVAL from older kernels for
+   * unknown ids), null for a yes. */
+  featureProbe(fd: number, id: number, path: string): Probe<{ supported: boolean; code: string | null }> {
     const r = this.sys.ioctl(fd, U.VFIO_DEVICE_FEATURE, { kind: 'buf', buf: encodeFeature(U.VFIO_DEVICE_FEATURE_PROBE | id) })
-    if (r === 0) return ok(true)
-    // ENOTTY: the driver does not implement it; EINVAL from older kernels for unknown ids.
-    if (r === -25 || r === -22) return ok(false)
+    if (r >= 0) return ok({ supported: true, code: null })
+    if (r === -25 || r === -22) return ok({ supported: false, code: errnoName(-r) })
     return fail(`VFIO_DEVICE_FEATURE PROBE ${id}`, -r, path)
   }
 

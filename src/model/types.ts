@@ -337,6 +337,8 @@ export interface FeatureProbe {
   id: number
   name: string
   supported: boolean
+  /** The errno name the PROBE answered "no" with (ENOTTY, EINVAL); absent for a yes or a failure. */
+  code?: string
   /** For migration: the flags from a GET (read-only), e.g. stop-copy, p2p, pre-copy. */
   detail?: readonly string[]
   error?: ProbeError

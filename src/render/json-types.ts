@@ -163,6 +163,8 @@ export interface JsonFeature {
   id: number
   name: string
   supported: boolean
+  /** the errno name of the PROBE's "no" (ENOTTY, EINVAL); null for a yes or a failure */
+  code: string | null
   detail: string[] | null
   error: JsonError | null
 }

@@ -240,6 +240,7 @@ function vfioDevice(v: VfioDeviceView, b: boolean): JsonVfioDevice {
       id: f.id,
       name: f.name,
       supported: f.supported,
+      code: f.code ?? null,
       detail: f.detail === undefined ? null : [...f.detail],
       error: f.error === undefined ? null : jsonError(f.error),
     })),

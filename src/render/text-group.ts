@@ -54,7 +54,8 @@ function containerLines(c: ContainerInfo, view: ViewOptions, style: Style): stri
     return lines
   }
   const lines = [`${ind}${style.label('Container:')} API version ${c.apiVersion}, IOMMU model ${c.model}`]
-  const ext = c.extensions.map((e) => style.flag(e.value > 0, e.name) + (view.verbose >= 3 ? style.dim(`(${e.id}=${e.value})`) : ''))
+  // ids with no name yet: shown when the container answers yes (or an error), or at -vvv
+  const ext = c.extensions.filter((e) => e.value !== 0 || view.verbose >= 3 || !/^ext\d+$/.test(e.name)).map((e) => style.flag(e.value > 0, e.name) + (view.verbose >= 3 ? style.dim(`(${e.id}=${e.value})`) : ''))
   if (ext.length > 0) lines.push(...wrapItems(`${ind}  ${style.label('Extensions:')} `, ext, `${ind}    `))
   if (info === null) {
     lines.push(`${ind}  ${style.label('IOMMU info:')} ${style.dim('none (no VFIO_IOMMU_GET_INFO for this IOMMU model)')}`)

@@ -124,6 +124,8 @@ function featureLines(v: VfioDeviceView, view: ViewOptions, style: Style, ind: s
   if (v.features.length === 0) return view.verbose >= 3 ? [`${ind}${style.label('Features:')} ${style.dim('none probed')}`] : []
   const lines = [`${ind}${style.label('Features:')}`]
   for (const f of v.features) {
+    // ids with no name yet: shown when the driver has them, or at -vvv with their answer
+    if (/^feature\d+$/.test(f.name) && !f.supported && f.error === undefined && view.verbose < 3) continue
     const id = view.verbose >= 3 ? style.dim(` (id ${f.id})`) : ''
     const detail = f.detail !== undefined && f.detail.length > 0 ? ` ${bracket(f.detail)}` : ''
     if (f.supported) {
@@ -131,7 +133,7 @@ function featureLines(v: VfioDeviceView, view: ViewOptions, style: Style, ind: s
       if (f.error !== undefined) lines.push(...errorLines(f.error, style, `${ind}    `))
     } else if (f.error === undefined || f.error.code === 'ENOTTY')
       // ENOTTY is how the kernel says "this driver has no such feature": an answer, not a failure.
-      lines.push(`${ind}  ${f.name}${id}: ${style.dim(`not supported${f.error !== undefined ? ' (ENOTTY)' : ''}`)}`)
+      lines.push(`${ind}  ${f.name}${id}: ${style.dim(`not supported${f.code !== undefined && view.verbose >= 3 ? ` (${f.code})` : f.error !== undefined ? ' (ENOTTY)' : ''}`)}`)
     else lines.push(`${ind}  ${f.name}${id}:`, ...errorLines(f.error, style, `${ind}    `))
   }
   return lines

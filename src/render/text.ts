@@ -2,6 +2,7 @@
 // versions (the JSON output is the stable contract).
 import type { Inventory } from '../model/types.js'
 import { devNodeString, plural } from './format.js'
+import { append } from './lines.js'
 import type { Style } from './style.js'
 import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
@@ -32,7 +33,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
   const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblemLines(inv, style))
+  append(lines, hostProblemLines(inv, style))
   const diag = inv.diagnostics
   if (diag !== undefined) lines.push(...blockingFindingLines(diag, style))
   if (view.verbose >= 1) lines.push(...hostSummary(inv, style))
@@ -44,7 +45,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
     if (view.verbose >= 1) block.push(...groupDetail(g, view, style, groupDiagnosis(diag, g.id)), ...groupDiagnosisLines(g, diag, view, style))
     for (const d of g.devices) {
       block.push(deviceLine(d, g, view, style))
-      if (view.verbose >= 1) block.push(...deviceDetail(d, g, view, style), ...deviceDiagnosisLines(d, diag, view, style))
+      if (view.verbose >= 1) append(append(block, deviceDetail(d, g, view, style)), deviceDiagnosisLines(d, diag, view, style))
     }
     blocks.push(block)
   }
@@ -52,7 +53,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
     const block = [style.warn('Bound to a VFIO driver but in no IOMMU group (unexpected):')]
     for (const d of inv.ungrouped) {
       block.push(deviceLine(d, null, view, style))
-      if (view.verbose >= 1) block.push(...deviceDetail(d, null, view, style))
+      if (view.verbose >= 1) append(block, deviceDetail(d, null, view, style))
     }
     blocks.push(block)
   }
@@ -61,7 +62,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
   // -v output separates groups with a blank line, like lspci -v separates devices.
   blocks.forEach((b, i) => {
     if (i > 0 && view.verbose >= 1) lines.push('')
-    lines.push(...b)
+    append(lines, b)
   })
   if (view.verbose >= 1 && inv.failures > 0) lines.push('', style.bad(`${plural(inv.failures, 'probe')} failed`))
   return lines

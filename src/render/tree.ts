@@ -1,6 +1,7 @@
 // IOMMU group → device → regions / IRQs / caps as a tree (lspci -t's ls-tree.c, one level deeper).
 import type { Device, IommuGroup, Inventory, IrqEntry, RegionEntry, VfioDeviceView } from '../model/types.js'
 import { bracket, compactRegionFlags, dropGroupHint, formatError, formatSize, hasFlag, hex, isQuirk, pageSizes, plural, quirkText } from './format.js'
+import { append } from './lines.js'
 import type { Style } from './style.js'
 import { capLines } from './text-caps.js'
 import { dtIrqLeaf, dtPathNode, dtRegLeaf } from './text-devicetree.js'
@@ -122,7 +123,7 @@ export function renderTree(input: Inventory, view: ViewOptions, style: Style): s
   const inv = safeModel(input)
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblemLines(inv, style))
+  append(lines, hostProblemLines(inv, style))
   const roots = inv.groups.map((g) => {
     const n = groupNode(g, view, style)
     return { ...n, label: n.label + holderSuffix(g, inv.diagnostics, style) }
@@ -132,8 +133,8 @@ export function renderTree(input: Inventory, view: ViewOptions, style: Style): s
       label: style.warn('no IOMMU group'),
       children: inv.ungrouped.map((d) => deviceNode(d, null, view, style)),
     })
-  roots.push(...mdevRoots(inv, style))
-  lines.push(...drawTree(roots, view.ascii === true))
+  append(roots, mdevRoots(inv, style))
+  append(lines, drawTree(roots, view.ascii === true))
   return lines
 }
 

@@ -3,7 +3,30 @@
 import { checkCompact, COMPACT_VERSION, type CompactDoc, expandSnapshot } from './compact.js'
 import { FLAT_VERSION, isRecord, SNAPSHOT_FORMAT, type SnapshotDoc, snapshotHeader, unusable } from './doc.js'
 
+/** Deeper than this is not a snapshot (they nest four levels): refused before anything walks it, since
+ * String() or JSON.stringify() of a value nested 100,000 deep overflows the stack. */
+export const MAX_DEPTH = 32
+
+/** The deepest bracket nesting of JSON text outside strings, counted up to `limit` + 1. */
+export function jsonDepth(text: string, limit = MAX_DEPTH): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max && (max = depth) > limit) return max
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return max
+}
+
 function parseJson(text: string, file: string): unknown {
+  if (jsonDepth(text) > MAX_DEPTH) return unusable(file, `nested more than ${MAX_DEPTH} levels deep`)
   try {
     return JSON.parse(text)
   } catch (e: unknown) {

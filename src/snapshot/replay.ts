@@ -16,6 +16,8 @@ interface Answers {
   open(key: string): number | undefined
   ioctl(name: string, rest: string): { r: number; out?: Uint8Array } | undefined
   pread(name: string, rest: string): Uint8Array | number | undefined
+  /** The longest recorded ioctl reply, in bytes: a request buffer longer than it has no answer. */
+  longestReply(): number
 }
 
 const reply = (e: IoctlEntry | undefined, bytes: (hex: string) => Uint8Array): ReturnType<Answers['ioctl']> =>
@@ -31,6 +33,11 @@ function answers(doc: SnapshotDoc | CompactDoc): Answers {
       pread: (name, rest) => {
         const v = doc.pread[`${name} ${rest}`]
         return typeof v === 'string' ? bytes(v) : v
+      },
+      longestReply: () => {
+        let n = 0
+        for (const k in doc.ioctl) n = Math.max(n, (doc.ioctl[k]?.out?.length ?? 0) / 2)
+        return n
       },
     }
   }
@@ -57,6 +64,17 @@ function answers(doc: SnapshotDoc | CompactDoc): Answers {
     pread: (name, rest) => {
       const v = doc.pread[name]?.[rest]
       return typeof v === 'string' ? bytes(v) : v
+    },
+    longestReply: () => {
+      let n = 0
+      for (const fd in doc.ioctl) {
+        const replies = doc.ioctl[fd] ?? {}
+        for (const k in replies) {
+          const v = replies[k]
+          if (typeof v !== 'number' && v !== undefined) n = Math.max(n, (v[1][0] === '@' ? (doc.blobs[Number(v[1].slice(1))]?.length ?? 0) : v[1].length) / 2)
+        }
+      }
+      return n
     },
   }
 }
@@ -112,6 +130,7 @@ export class ReplaySys implements Sys {
   private names = new FdNames()
   private next = 1000
   private readonly a: Answers
+  private longest: number | null = null
 
   constructor(doc: SnapshotDoc | CompactDoc) {
     this.a = answers(doc)
@@ -131,6 +150,9 @@ export class ReplaySys implements Sys {
   }
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
+    // A recorded reply is as long as its request: a longer request (a reply that claimed a huge argsz)
+    // has no answer, found without hex-encoding the request into a key.
+    if (arg.kind === 'buf' && arg.buf.length > (this.longest ??= this.a.longestReply())) return -ENODATA
     const e = this.a.ioctl(...this.names.keyParts(fd, request, arg))
     if (e === undefined) return -ENODATA
     // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.

@@ -101,8 +101,8 @@ describe('index names', () => {
 })
 
 describe('extensions, features, states', () => {
-  it('extension ids 1..10', () => {
-    expect(EXTENSION_IDS).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  it('extension ids 1..16 asked; 1..10 named, the rest raw', () => {
+    expect(EXTENSION_IDS).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
     expect(EXTENSION_IDS.map(extensionName)).toEqual([
       'type1',
       'spapr-tce',
@@ -114,16 +114,21 @@ describe('extensions, features, states', () => {
       'noiommu',
       'unmap-all',
       'update-vaddr',
+      'ext11',
+      'ext12',
+      'ext13',
+      'ext14',
+      'ext15',
+      'ext16',
     ])
-    expect(extensionName(11)).toBe('ext11')
   })
 
-  it('feature ids 0..11', () => {
-    expect(FEATURE_IDS).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+  it('feature ids 0..15 probed; 0..11 named, the rest raw', () => {
+    expect(FEATURE_IDS).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
     expect(featureName(U.VFIO_DEVICE_FEATURE_MIGRATION)).toBe('migration')
     expect(featureName(U.VFIO_DEVICE_FEATURE_DMA_BUF)).toBe('dma-buf')
-    expect(new Set(FEATURE_IDS.map(featureName)).size).toBe(12)
-    expect(featureName(12)).toBe('feature12')
+    expect(new Set(FEATURE_IDS.map(featureName)).size).toBe(16)
+    expect(FEATURE_IDS.slice(12).map(featureName)).toEqual(['feature12', 'feature13', 'feature14', 'feature15'])
   })
 
   it('migration states, hw info types', () => {

@@ -1,7 +1,7 @@
 // lspci's and GNU's habits: help COMMAND, --color[=WHEN], -xx; a replay that says it is one; --save
 // failures that name the path and the reason after the listing.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CHECK_EXIT_HELP } from '../../src/cli/exit.js'
@@ -54,7 +54,8 @@ describe.runIf(existsSync(path.join(REPO, 'dist/cli/main.js')))('through the bin
   it('a replay says what it replays, when and by what it was recorded, and describes what the recording did', () => {
     const r = lsvfio('--from', SNAP, '-v')
     const lines = r.stdout.split('\n')
-    expect(lines[0]).toBe(`Replay of ${SNAP}: recorded 2026-11-24 08:40:25 UTC by lsvfio 0.1.0 on kernel 6.12.117+deb12-amd64; nothing on this host was read or opened`)
+    const created = (JSON.parse(readFileSync(SNAP, 'utf8')) as { created: string }).created.replace('T', ' ').slice(0, 19)
+    expect(lines[0]).toBe(`Replay of ${SNAP}: recorded ${created} UTC by lsvfio 0.1.0 on kernel 6.12.117+deb12-amd64; nothing on this host was read or opened`)
     expect(r.stdout).toMatch(/note: the recording opened 9 idle VFIO devices/)
     expect(r.stdout).not.toMatch(/this run opened/)
     // JSON stays the document alone

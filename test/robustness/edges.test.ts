@@ -2,7 +2,7 @@
 // the middle of a run, and bad input of every kind: one clear line on stderr, the documented exit
 // status (lsvfio(8): 1 fatal, 2 partial, 130 interrupted), never a stack trace.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,16 @@ describe('bad input: one clear line, exit 1, no stack trace', () => {
     writeFileSync(f, text)
     return f
   }
+  const fifo = (): string => {
+    const f = path.join(tmp, `fifo-${Math.random().toString(36).slice(2)}`)
+    expect(spawnSync('mkfifo', [f]).status).toBe(0)
+    return f
+  }
+  const sparse = (name: string, size: number): string => {
+    const f = write(name, '')
+    truncateSync(f, size) // a hole: no disk used
+    return f
+  }
   const snapshot = (patch: (d: Record<string, unknown>) => void): string => {
     const d = JSON.parse(spawnSync('cat', [FIX], { encoding: 'utf8' }).stdout) as Record<string, unknown>
     patch(d)
@@ -91,7 +101,18 @@ describe('bad input: one clear line, exit 1, no stack trace', () => {
     ['-vvvv', () => ['-vvvv'], /at most -vvv/],
     ['--color purple', () => ['--color', 'purple'], /Allowed choices/],
     ['--from a missing file', () => ['--from', path.join(tmp, 'nope.json')], /cannot read snapshot .*ENOENT/],
-    ['--from a directory', () => ['--from', tmp], /cannot read snapshot .*EISDIR/],
+    ['--from a directory', () => ['--from', tmp], /cannot read snapshot .*not a regular file \(a directory\)/],
+    // A FIFO with no writer: opened without blocking and refused by fstat, so the run cannot hang.
+    ['--from a FIFO with no writer', () => ['--from', fifo()], /cannot read snapshot .*not a regular file \(a FIFO\)/],
+    ['--from /dev/zero', () => ['--from', '/dev/zero'], /cannot read snapshot \/dev\/zero: not a regular file \(a character device\)/],
+    ['--from a 1 GB file', () => ['--from', sparse('big.json', 2 ** 30)], /cannot read snapshot .*1073741824 bytes, more than the 128 MiB a snapshot may have/],
+    ['--from a snapshot nested 100,000 deep', () => ['--from', write('deep.json', snapshot((d) => (d.argv = 'DEEP')).replace('"DEEP"', '['.repeat(100_000) + ']'.repeat(100_000)))], /nested more than 32 levels deep/],
+    ['--read-region of the VGA region without -s', () => ['--read-region', 'VGA'], /reading the VGA region can have side effects on the device; name the device with -s/],
+    ['--read-region of a device-specific region without -s', () => ['--read-region', '9'], /reading a device-specific region can have side effects/],
+    ['--from F check --save X', () => ['--from', FIX, 'check', '--save', path.join(tmp, 's.json')], /--from and --save cannot be used together/],
+    ['--save X check --from F', () => ['--save', path.join(tmp, 's.json'), 'check', '--from', FIX], /--from and --save cannot be used together/],
+    ['--sysfs-root D check --from F', () => ['--sysfs-root', tmp, 'check', '--from', FIX], /--from and --sysfs-root cannot be used together/],
+    ['--from given before and after check', () => ['--from', FIX, 'check', '--from', FIX], /--from is given both before and after "check"/],
     ['--from an empty file', () => ['--from', write('empty.json', '')], /not a usable lsvfio snapshot \(invalid JSON/],
     ['--from a truncated snapshot', () => ['--from', write('cut.json', snapshot(() => {}).slice(0, 5000))], /not a usable lsvfio snapshot \(invalid JSON/],
     ['--from another JSON file', () => ['--from', path.join(REPO, 'package.json')], /format is undefined/],

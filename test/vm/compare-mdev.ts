@@ -89,7 +89,11 @@ export function compareMdevSysfs(led: Ledger, doc: JsonDocument, w: MdevWitness)
     led.eq(at, 'group.emulated', m?.g.emulated === true, wd.groupName === 'vfio-noiommu' && wd.noiommuNode === null)
     led.eq(at, 'group.noiommu', m?.g.noiommu, wd.noiommuNode !== null)
     led.eq(at, 'group.name', m?.g.name, wd.group)
-    led.eq(at, 'group.node', m?.g.node === null || m === undefined ? null : { path: m.g.node.path, mode: m.g.node.mode, uid: m.g.node.uid, gid: m.g.node.gid, rdev: m.g.node.rdev }, wd.node)
+    // st_mode with its file-type bits; witnesses recorded before they kept them have only the
+    // permission bits, and the group node is a character device (S_IFCHR)
+    const wm = wd.node?.mode ?? 0
+    const wn = wd.node === null ? null : { ...wd.node, mode: wm > 0o7777 ? wm : 0o020000 | wm }
+    led.eq(at, 'group.node', m?.g.node === null || m === undefined ? null : { path: m.g.node.path, mode: m.g.node.mode, uid: m.g.node.uid, gid: m.g.node.gid, rdev: m.g.node.rdev }, wn)
     led.eq(at, 'group.viable', m?.g.viability.viable, true)
   }
 }

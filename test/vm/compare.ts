@@ -1,7 +1,7 @@
 // Field-by-field comparison of lsvfio's --json with witnesses that are not ours: sysfs (read in the
 // guest by witness.mjs) and pciutils' lspci -vvv. Every check is counted; every mismatch is listed.
 import type { JsonDevice, JsonDocument, JsonGroup, JsonProbe, JsonQuirk, JsonRegion, JsonVfioDevice } from '../../src/render/json-types.js'
-import type { LspciDevice } from './witness.js'
+import type { LsEntry, LspciDevice } from './witness.js'
 import type { Witness, WitnessDevice } from './witness.js'
 
 export interface Mismatch {
@@ -86,6 +86,46 @@ function compareIdentity(led: Ledger, d: JsonDevice, w: WitnessDevice): void {
   const ours = d.resources.map((r) => [r.index, big(r.start), big(r.end), big(r.flags)])
   const theirs = w.resources.map((r) => [r.index, r.start, r.end, BigInt(r.flags)])
   led.eq(a, 'resource lines', ours, theirs)
+  // sysfs prints -1 for "no NUMA node"; the schema's unknown is null
+  if (w.numaNode !== undefined) led.eq(a, 'numaNode', d.numaNode, w.numaNode === null || w.numaNode === '-1' ? null : Number(w.numaNode))
+}
+
+/** "crw-rw----" as st_mode: the file-type bits and the permissions. */
+export function lsMode(s: string): number {
+  const type: Record<string, number> = { c: 0o020000, b: 0o060000, d: 0o040000, l: 0o120000, '-': 0o100000 }
+  let mode = type[s[0] ?? ''] ?? 0
+  for (let i = 0; i < 9; i++) if (s[i + 1] !== '-') mode |= 1 << (8 - i)
+  return mode
+}
+
+/** st_mode of every /dev/vfio node lsvfio shows, against ls -ln (type bits included: c, not -). */
+export function compareNodeModes(led: Ledger, doc: JsonDocument, ls: LsEntry[]): void {
+  const byName = new Map(ls.map((e) => [`/dev/vfio/${e.name}`, e]))
+  const nodes = [...doc.groups.map((g) => g.node), doc.host.containerNode].filter((n): n is NonNullable<typeof n> => n !== null)
+  for (const n of nodes) {
+    const e = byName.get(n.path)
+    led.eq(n.path, 'mode', n.mode.toString(8), e === undefined ? null : lsMode(e.mode).toString(8), 'ls -ln /dev/vfio')
+  }
+}
+
+/** The iommufd finding gives "modprobe iommufd" only when the module file is there and not loaded;
+ * every feature id 0-15 and extension id 1-16 is asked, each with an answer. */
+export function compareIommufdAndProbes(led: Ledger, doc: JsonDocument, w: Witness): void {
+  const f = doc.diagnostics?.readiness.findings.find((x) => x.id === 'iommufd')
+  if (w.iommufd !== undefined && f !== undefined) {
+    const canLoad = !w.iommufd.sysModule && w.iommufd.moduleFile && w.devIommu === null
+    led.eq('host', 'iommufd advice: modprobe', f.fix.some((x) => x.includes('modprobe iommufd')) || f.text.includes('modprobe'), canLoad, 'iommufd module file and /sys/module')
+  }
+  for (const g of doc.groups) {
+    const c = ok(g.container)
+    if (c !== null) led.eq(`group ${g.id}`, 'extension ids asked', c.extensions.map((e) => e.id), Array.from({ length: 16 }, (_, i) => i + 1), 'VFIO_CHECK_EXTENSION: 1-16')
+  }
+  for (const { device } of devicesOf(doc)) {
+    const v = ok(device.vfio)
+    if (v === null) continue
+    led.eq(device.address, 'feature ids probed', v.features.map((x) => x.id), Array.from({ length: 16 }, (_, i) => i), 'VFIO_DEVICE_FEATURE: 0-15')
+    led.eq(device.address, 'every "no" has its errno', v.features.filter((x) => !x.supported && x.error === null && x.code === null).map((x) => x.id), [], 'VFIO_DEVICE_FEATURE PROBE')
+  }
 }
 
 /** What the kernel said through the device fd, against sysfs and lspci. */

@@ -2,9 +2,9 @@
 import type { JsonDocument } from '../../src/render/json-types.js'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { compareIova, compareLspciDecode, compareTopology, compareVfio, Ledger } from './compare.js'
+import { compareIommufdAndProbes, compareIova, compareLspciDecode, compareNodeModes, compareTopology, compareVfio, Ledger } from './compare.js'
 import { bootGuest, readOut, type BootResult, type KernelName } from './harness.js'
-import { loadWitness, parseLspci } from './witness.js'
+import { loadWitness, parseDevVfioListing, parseLspci } from './witness.js'
 
 export interface Run {
   boot: BootResult
@@ -36,6 +36,8 @@ export async function compareAll(run: Run, kernel: string): Promise<Ledger> {
   compareTopology(led, run.doc, w)
   compareVfio(led, run.doc, w, lspci, { kernel })
   compareIova(led, run.doc, w)
+  compareNodeModes(led, run.doc, parseDevVfioListing(await readOut(run.boot.outDir, 'dev-vfio.txt')))
+  compareIommufdAndProbes(led, run.doc, w)
   const decoded = path.join(run.boot.outDir, 'lspci-from-lsvfio.txt')
   if (existsSync(decoded)) compareLspciDecode(led, run.doc, parseLspci(await readOut(run.boot.outDir, 'lspci-from-lsvfio.txt')), lspci)
   console.log(`[vm] ${kernel} witnesses: ${led.report()}`)

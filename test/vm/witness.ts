@@ -400,6 +400,7 @@ interface RawDevice {
   resource: string[] | { error: string } | null
   resourceFiles: string[]
   msiIrqs: { irq: string; mode: Raw }[] | null
+  numaNode?: Raw
   config: string | { error: string } | null
 }
 
@@ -422,6 +423,7 @@ interface RawWitness {
   devVfio: DevNode[] | null
   devVfioDevices: DevNode[] | null
   devIommu: DevNode | null
+  iommufd?: { sysModule: boolean; moduleFile: boolean }
 }
 
 export interface WitnessDevice {
@@ -443,6 +445,8 @@ export interface WitnessDevice {
   resources: SysfsResource[]
   resourceFiles: string[]
   msiIrqs: { irq: number; mode: string }[]
+  /** sysfs numa_node as the kernel prints it ("-1": none); undefined in witnesses that predate it */
+  numaNode: string | null | undefined
   /** 256 or 4096 bytes as root reads them */
   config: Uint8Array | null
 }
@@ -464,6 +468,8 @@ export interface Witness {
   devVfio: DevNode[]
   devVfioDevices: DevNode[] | null
   devIommu: DevNode | null
+  /** undefined in witnesses that predate it */
+  iommufd: { sysModule: boolean; moduleFile: boolean } | undefined
 }
 
 function str(v: Raw): string | null {
@@ -499,6 +505,7 @@ export function parseWitness(json: string): Witness {
       resources: res.map((l, i) => parseSysfsResourceLine(l, i)),
       resourceFiles: d.resourceFiles,
       msiIrqs: (d.msiIrqs ?? []).map((m) => ({ irq: Number(m.irq), mode: str(m.mode) ?? '?' })),
+      numaNode: d.numaNode === undefined ? undefined : str(d.numaNode),
       config: typeof d.config === 'string' ? Uint8Array.from(Buffer.from(d.config, 'hex')) : null,
     }
   })
@@ -527,6 +534,7 @@ export function parseWitness(json: string): Witness {
     devVfio: raw.devVfio ?? [],
     devVfioDevices: raw.devVfioDevices,
     devIommu: raw.devIommu,
+    iommufd: raw.iommufd,
   }
 }
 

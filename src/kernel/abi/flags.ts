@@ -96,7 +96,9 @@ const EXTENSIONS: Readonly<Record<number, string>> = {
   9: 'unmap-all',
   10: 'update-vaddr',
 }
-export const EXTENSION_IDS: readonly number[] = Object.freeze([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+// Every id up to 16 is asked: VFIO_CHECK_EXTENSION only answers (0 for an id no backend knows), so ids
+// newer than this table show up raw ("ext11") with their answer instead of going unseen.
+export const EXTENSION_IDS: readonly number[] = Object.freeze(Array.from({ length: 16 }, (_, i) => i + 1))
 /** Unknown ids → "ext<N>". */
 export const extensionName = (id: number): string => EXTENSIONS[id] ?? `ext${id}`
 
@@ -114,7 +116,9 @@ const FEATURES: Readonly<Record<number, string>> = {
   10: 'bus-master',
   11: 'dma-buf',
 }
-export const FEATURE_IDS: readonly number[] = Object.freeze([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+// Ids 0-15, each with PROBE only (read-only.ts refuses anything else): a probe changes nothing, so ids
+// newer than this table show up raw ("feature12") with the errno each gives.
+export const FEATURE_IDS: readonly number[] = Object.freeze(Array.from({ length: 16 }, (_, i) => i))
 /** Unknown ids → "feature<N>". */
 export const featureName = (id: number): string => FEATURES[id] ?? `feature${id}`
 

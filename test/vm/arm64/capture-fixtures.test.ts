@@ -3,7 +3,8 @@
 //   npm run build && LSVFIO_CAPTURE=1 npx vitest run test/vm/arm64/capture-fixtures.test.ts
 // The snapshot is stored as lsvfio-snapshot.json: test/cli/fixtures.test.ts replays every
 // test/fixtures/*/snapshot.json with x86 witnesses (lspci) that an arm64 guest does not have.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { parseSnapshot } from '../../../src/snapshot/format.js'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compareArm64 } from './compare.js'
@@ -22,7 +23,9 @@ describe('capture test/fixtures/arm64-*', () => {
       const series = /^(\d+\.\d+)/.exec(run.boot.kver)?.[1] ?? run.boot.kver
       const dir = path.join(REPO, 'test/fixtures', `arm64-${series}`)
       mkdirSync(dir, { recursive: true })
-      copyFileSync(path.join(run.boot.outDir, 'snapshot.json'), path.join(dir, 'lsvfio-snapshot.json'))
+      // the flat version 1 form, as the x86 fixtures: the same answers, expanded
+      const snap = path.join(run.boot.outDir, 'snapshot.json')
+      writeFileSync(path.join(dir, 'lsvfio-snapshot.json'), JSON.stringify(parseSnapshot(readFileSync(snap, 'utf8'), snap)) + '\n')
       for (const f of ['lsvfio.json', 'lsvfio.rc', 'witness.json']) copyFileSync(path.join(run.boot.outDir, f), path.join(dir, f))
       writeFileSync(
         path.join(dir, 'SOURCE.txt'),

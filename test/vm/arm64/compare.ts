@@ -112,7 +112,10 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
     led.eq(a, 'group name', g.name, `noiommu-${wd.iommuGroup}`, 'vfio naming of no-IOMMU groups')
     led.eq(a, 'group members', g.devices.map((m) => m.address).sort(), wg?.devices ?? null, 'iommu_groups/N/devices')
     const node = w.devVfio.find((n) => n.name === `noiommu-${wd.iommuGroup}`)
-    led.eq(a, 'group node', g.node === null ? null : [g.node.path, g.node.rdev, g.node.mode], node === undefined ? null : [`/dev/vfio/${node.name}`, node.rdev, node.mode], 'stat /dev/vfio')
+    // st_mode with its file-type bits; witnesses recorded before they kept them have only the
+    // permission bits, and a node with an rdev is a character device (S_IFCHR) there
+    const wmode = node === undefined ? null : node.mode > 0o7777 ? node.mode : (node.rdev !== '0:0' ? 0o020000 : 0) | node.mode
+    led.eq(a, 'group node', g.node === null ? null : [g.node.path, g.node.rdev, g.node.mode], node === undefined ? null : [`/dev/vfio/${node.name}`, node.rdev, wmode], 'stat /dev/vfio')
 
     // of_node: path and compatible, two ways each
     const of = d.ofNode

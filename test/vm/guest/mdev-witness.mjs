@@ -27,7 +27,7 @@ const link = (p) => {
 const stat = (p) => {
   try {
     const s = fs.statSync(p)
-    return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, rdev: `${Math.floor(s.rdev / 256) & 0xfff}:${(s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00)}` }
+    return { mode: s.mode, uid: s.uid, gid: s.gid, rdev: `${Math.floor(s.rdev / 256) & 0xfff}:${(s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00)}` }
   } catch {
     return null
   }

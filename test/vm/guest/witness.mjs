@@ -70,6 +70,8 @@ function device(bdf) {
     resourceFiles: (list(d) ?? []).filter((n) => /^resource\d+(_wc)?$|^rom$/.test(n)),
     /** MSI/MSI-X vectors allocated right now (by the host driver), with their mode */
     msiIrqs: msiIrqs === null ? null : msiIrqs.map((irq) => ({ irq, mode: text(path.join(msiDir, irq)) })),
+    /** raw numa_node: -1 when the platform has none */
+    numaNode: text(path.join(d, 'numa_node')),
     /** config space as root reads it through sysfs (256 or 4096 bytes), hex */
     config,
   }
@@ -123,5 +125,10 @@ const doc = {
   devVfio: devNodes('/dev/vfio'),
   devVfioDevices: devNodes('/dev/vfio/devices'),
   devIommu: fs.existsSync('/dev/iommu') ? devNode('/dev', 'iommu') : null,
+  /** iommufd: in /sys/module (loaded or built in), and whether its module file is installed for this kernel */
+  iommufd: {
+    sysModule: fs.existsSync('/sys/module/iommufd'),
+    moduleFile: ['', '.xz', '.zst', '.gz'].some((z) => fs.existsSync(`/lib/modules/${os.release()}/kernel/drivers/iommu/iommufd/iommufd.ko${z}`)),
+  },
 }
 process.stdout.write(JSON.stringify(doc, null, 2) + '\n')

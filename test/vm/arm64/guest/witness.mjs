@@ -198,7 +198,7 @@ const groups = readdirSync('/sys/kernel/iommu_groups').map((id) => ({
 }))
 const devVfio = readdirSync('/dev/vfio').map((n) => {
   const s = statSync(`/dev/vfio/${n}`)
-  return { name: n, mode: s.mode & 0o7777, rdev: `${Math.floor(s.rdev / 256)}:${s.rdev % 256}` }
+  return { name: n, mode: s.mode, rdev: `${Math.floor(s.rdev / 256)}:${s.rdev % 256}` }
 })
 
 process.stdout.write(JSON.stringify({ kernel: release(), devices, groups, devVfio, iomem, kernelIrqs, phandles: Object.fromEntries([...phandles].map(([k, v]) => [k, v.slice(BASE.length)])) }, null, 1) + '\n')
