@@ -87,7 +87,7 @@ function main(): number {
     }
     const o = parsed.options
     const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv })
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, early: say })
     code = r.exitCode
     if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
     writeAll(1, r.stdout)

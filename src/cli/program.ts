@@ -6,9 +6,10 @@ import { completionScript, type CompletionSpec } from './completion.js'
 import type { CliOptions, ColorWhen } from './options.js'
 
 export const RESET_WARNING =
-  'By default lsvfio opens every VFIO group and device it shows. Opening a vfio-pci device fd makes the kernel ' +
-  'reset the device (and again on close), and takes DMA ownership of its group for a moment. Use --no-open on ' +
-  'a host whose idle devices must not be touched; a group in use by a VM is never opened (EBUSY).'
+  'By default lsvfio opens nothing: regions, IRQs and reset are predicted from sysfs and marked predicted. ' +
+  '--open asks the kernel instead: opening a vfio-pci device fd makes the kernel reset it (when it has a reset ' +
+  'method) on open and again on close, and takes DMA ownership of its group for a moment; lsvfio names the ' +
+  'devices it will reset before it starts. A group in use by a VM is never opened (EBUSY).'
 
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'exit'; code: number; out: string }
 
@@ -43,7 +44,8 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]] (hex)', select))
   p.addOption(opt('-g, --group <N>', 'IOMMU group N only', select))
   p.addOption(opt('--driver <name>', 'devices bound to this driver only (e.g. vfio-pci)', select))
-  p.addOption(opt('--no-open', 'sysfs only: open nothing under /dev/vfio, so no device is reset', other))
+  p.addOption(opt('--open', 'ask the kernel: open each idle VFIO group and device (RESETS those with a reset method; named first)', other).default(false))
+  p.addOption(opt('--no-open', 'sysfs only, the default: open nothing under /dev/vfio or /dev/iommu', other))
   p.addOption(opt('--via <path>', 'how to reach devices: group (container), cdev (/dev/vfio/devices + iommufd) or auto', other).choices(['auto', 'group', 'cdev']).default('auto'))
   p.addOption(opt('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE', other))
   p.addOption(opt('--from <file>', 'replay a snapshot saved with --save instead of this host', other).conflicts('save'))
@@ -275,5 +277,12 @@ function wrap(text: string, width = 78): string {
 }
 
 function helpAfter(): string {
-  return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. lsvfio check has its own\n(lsvfio check --help). See lsvfio(8).\n`
+  return (
+    `\n${wrap('NOTE: ' + RESET_WARNING)}\n\n` +
+    `Exit status: 0 the output is complete and true (busy, non-viable, permission denied,\n` +
+    `no-IOMMU and no VFIO at all are states it shows); 1 fatal (usage, no sysfs, bad\n` +
+    `snapshot); 2 something went wrong unexpectedly (EIO, EPROTO, a reply that makes no\n` +
+    `sense, a looped capability chain, a failed --read-region). lsvfio check has its own\n` +
+    `(lsvfio check --help). See lsvfio(8).\n`
+  )
 }

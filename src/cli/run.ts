@@ -9,6 +9,7 @@ import { renderText } from '../render/text.js'
 import { renderTree } from '../render/tree.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
+import { withNotice } from './notice.js'
 import type { CliOptions } from './options.js'
 
 export interface RunResult {
@@ -32,9 +33,9 @@ export function noVfioMessage(inv: Inventory): string | null {
   return `no VFIO on this host: there are no IOMMU groups. ${why.join('; ')}.`
 }
 
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[] }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; early?: (line: string) => void }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const inv = inspect(host, o.selection, o.gather)
+  const inv = inspect(host, o.selection, withNotice(o.gather, meta.early))
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
@@ -54,6 +55,7 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
-  const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
+  // No VFIO at all is a state the output shows, not a failure.
+  const exitCode = inv.failures > 0 ? EXIT.partial : EXIT.ok
   return { stdout, stderr, exitCode, inventory: inv }
 }

@@ -218,8 +218,54 @@ export interface Device {
   cdev: string | null
   /** The device's own config space from sysfs (64 bytes unprivileged, all as root); null when unreadable. */
   sysfsConfig: Uint8Array | null
-  /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
+  /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or without --open). */
   vfio: Probe<VfioDeviceView> | null
+  /** What the kernel would answer, predicted from sysfs (vfio-pci devices); absent when not predicted. */
+  predicted?: PredictedView
+  /** With --open: each predicted field against the kernel's answer. */
+  agreement?: readonly Agreement[]
+}
+
+/** A prediction of VFIO_DEVICE_GET_INFO / GET_REGION_INFO / GET_IRQ_INFO from sysfs alone. Every field
+ * is optional: one that sysfs cannot settle is left out (and `unknown` says why), never guessed. */
+export interface PredictedView {
+  /** Device flags that can be predicted, each true or false (pci, reset, caps). */
+  flags: Readonly<Record<string, boolean>>
+  /** The reset vfio-pci would do on open: the first method of reset_method expected to work. */
+  resetMethod?: string | null
+  numRegions?: number
+  numIrqs?: number
+  regions: readonly PredictedRegion[]
+  irqs: readonly PredictedIrq[]
+  /** What could not be predicted, and why. */
+  unknown: readonly string[]
+}
+
+export interface PredictedRegion {
+  index: number
+  name: string
+  /** false: the kernel answers EINVAL (no VGA region). */
+  available?: boolean
+  size?: bigint
+  offset?: bigint
+  flagNames?: readonly string[]
+}
+
+export interface PredictedIrq {
+  index: number
+  name: string
+  /** false: the kernel answers EINVAL (no ERR interrupt on this kernel for this device). */
+  available?: boolean
+  count?: number
+  flagNames?: readonly string[]
+}
+
+export interface Agreement {
+  /** e.g. "BAR0 size", "MSI-X count", "flags.reset" */
+  field: string
+  predicted: string
+  kernel: string
+  agree: boolean
 }
 
 export interface VfioDeviceView {

@@ -9,7 +9,7 @@ import { groupDetail, groupHeader } from './text-group.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
-export const NO_OPEN_NOTE = '--no-open: nothing was opened; device details need opening, which resets vfio-pci devices'
+export const NO_OPEN_NOTE = 'nothing was opened: VFIO regions, IRQs and reset are predicted from sysfs; --open asks the kernel (and resets idle devices that have a reset method)'
 
 function hasModule(inv: Inventory, name: string): boolean {
   const want = name.replace(/-/g, '_')
