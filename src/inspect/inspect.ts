@@ -11,6 +11,7 @@ import { queryCdev } from './query-cdev.js'
 import type { FsReader } from './fs.js'
 import { confirm } from './predict/confirm.js'
 import { predictDevice } from './predict/device.js'
+import { smallBars } from './predict/regions.js'
 import { readHostFacts } from './predict/facts.js'
 import { scan, type Scan } from './scan.js'
 import type { Selection } from './selection.js'
@@ -79,9 +80,10 @@ function predictAll(fs: FsReader, s: Scan): void {
   const all = [...s.groups.flatMap((g) => g.members), ...s.ungrouped]
   if (!all.some((d) => d.driver === 'vfio-pci')) return
   const h = readHostFacts(fs, s.host.kernel)
-  const resources = all.flatMap((d) => d.resources)
+  const resources = smallBars(all.flatMap((d) => d.resources))
+  const census = new Map()
   for (const d of all) {
-    const p = predictDevice(fs, d, h, resources)
+    const p = predictDevice(fs, d, h, resources, census)
     if (p !== undefined) d.predicted = p
   }
 }

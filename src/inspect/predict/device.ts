@@ -1,10 +1,10 @@
 // The whole prediction for one vfio-pci device: VFIO_DEVICE_GET_INFO's flags and counts, the regions and
 // the IRQs, from sysfs alone. Only devices bound to vfio-pci itself: a variant driver answers its own way.
-import type { Device, HostResource, PredictedView } from '../../model/types.js'
+import type { Device, PredictedView } from '../../model/types.js'
 import type { FsReader } from '../fs.js'
-import { readDeviceFacts, type DeviceFacts, type HostFacts } from './facts.js'
+import { readDeviceFacts, type BusCensus, type DeviceFacts, type HostFacts } from './facts.js'
 import { predictIrqs } from './irqs.js'
-import { predictNumRegions, predictRegions } from './regions.js'
+import { predictNumRegions, predictRegions, type SmallBars } from './regions.js'
 
 /** PCI_EXP_DEVCAP2_ATOMIC_COMP32/64/128 */
 const ATOMIC_COMP = 0x80 | 0x100 | 0x200
@@ -26,9 +26,9 @@ export function resetAtOpen(methods: readonly string[] | null, f: DeviceFacts, w
   return null
 }
 
-export function predictDevice(fs: FsReader, d: Device, h: HostFacts, others: readonly HostResource[]): PredictedView | undefined {
+export function predictDevice(fs: FsReader, d: Device, h: HostFacts, others: SmallBars, census: BusCensus = new Map()): PredictedView | undefined {
   if (d.bus !== 'pci' || d.pci === null || d.driver !== 'vfio-pci' || d.bridge) return undefined
-  const f = readDeviceFacts(fs, d)
+  const f = readDeviceFacts(fs, d, census)
   const why: string[] = []
   const flags: Record<string, boolean> = { pci: true }
   const reset = resetAtOpen(d.resetMethods, f, why)

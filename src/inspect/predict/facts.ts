@@ -63,7 +63,10 @@ export function readHostFacts(fs: FsReader, release: string | null): HostFacts {
 
 const BDF = /^([0-9a-f]{4}):([0-9a-f]{2}):[0-9a-f]{2}\.[0-7]$/
 
-export function readDeviceFacts(fs: FsReader, d: Device): DeviceFacts {
+/** Functions per bus ("0000:05") under one parent directory: listed once, however many devices it holds. */
+export type BusCensus = Map<string, Map<string, number> | null>
+
+export function readDeviceFacts(fs: FsReader, d: Device, census: BusCensus = new Map()): DeviceFacts {
   const base = `/sys/bus/pci/devices/${d.address}`
   const path = attempt(() => resolveLink(fs, base)) ?? null
   const irqText = attempt(() => fs.readText(base + '/irq'))
@@ -81,8 +84,15 @@ export function readDeviceFacts(fs: FsReader, d: Device): DeviceFacts {
   if (path !== null && m !== null) {
     const parent = posix.basename(posix.dirname(path))
     rootBus = !BDF.test(parent)
-    const entries = attempt(() => fs.list(posix.dirname(path)))
-    if (entries !== undefined && entries !== null) busSiblings = entries.filter((e) => BDF.test(e) && e !== d.address && e.startsWith(`${m[1]}:${m[2]}:`)).length
+    const dir = posix.dirname(path)
+    if (!census.has(dir)) {
+      const entries = attempt(() => fs.list(dir))
+      const buses = new Map<string, number>()
+      for (const e of entries ?? []) if (BDF.test(e)) buses.set(e.slice(0, 7), (buses.get(e.slice(0, 7)) ?? 0) + 1)
+      census.set(dir, entries === undefined || entries === null ? null : buses)
+    }
+    const buses = census.get(dir)
+    if (buses !== undefined && buses !== null) busSiblings = (buses.get(`${m[1]}:${m[2]}`) ?? 1) - 1
   }
   return {
     config,

@@ -10,7 +10,20 @@ const offsetOf = (i: number): bigint => BigInt(i) << 40n
 const VGA_CLASS = 0x0300
 
 /** Whether vfio_pci_probe_mmaps() lets a BAR be mmapped; null when sysfs cannot settle it. */
-function mmapOf(r: HostResource, page: number | null, others: readonly HostResource[], why: string[]): boolean | null {
+/** Small memory BARs by 64 KiB block: the only ones that can share a page with another. */
+export type SmallBars = Map<bigint, HostResource[]>
+
+export function smallBars(all: readonly HostResource[]): SmallBars {
+  const m: SmallBars = new Map()
+  for (const r of all) {
+    if (r.kind !== 'mem' || r.size === 0n || r.size >= 0x10000n) continue
+    const k = r.start >> 16n
+    m.set(k, [...(m.get(k) ?? []), r])
+  }
+  return m
+}
+
+function mmapOf(r: HostResource, page: number | null, others: SmallBars, why: string[]): boolean | null {
   if (r.kind !== 'mem') return false
   // BARs are aligned to their size: one of a page or more is always mmappable; 64 KiB covers every page size.
   if (page === null && r.size < 0x10000n) {
@@ -23,10 +36,10 @@ function mmapOf(r: HostResource, page: number | null, others: readonly HostResou
   // A sub-page BAR at a page start: vfio-pci reserves the rest of the page; that fails if another BAR is there.
   const restStart = r.end + 1n
   const restEnd = r.start + p - 1n
-  return !others.some((o) => o !== r && o.kind === 'mem' && o.size > 0n && o.start <= restEnd && o.end >= restStart)
+  return !(others.get(r.start >> 16n) ?? []).some((o) => o !== r && o.start <= restEnd && o.end >= restStart)
 }
 
-export function predictRegions(d: Device, f: DeviceFacts, h: HostFacts, others: readonly HostResource[], why: string[]): PredictedRegion[] {
+export function predictRegions(d: Device, f: DeviceFacts, h: HostFacts, others: SmallBars, why: string[]): PredictedRegion[] {
   const out: PredictedRegion[] = []
   const cls = (d.pci?.classCode ?? 0) >> 8
   for (let i = 0; i <= 5; i++) {
