@@ -100,7 +100,7 @@ function toOpen(s: Scan, via: GatherOptions['via']): { address: string; reset: s
   return s.groups.flatMap((g) =>
     g.members
       .filter((d) => g.selected.has(d.address) && d.vfioDriver && !d.bridge && (g.node !== null || (via !== 'group' && d.cdev !== null)))
-      .map((d) => ({ address: d.address, reset: d.predicted?.resetMethod ?? (d.resetMethods === null || d.resetMethods.length === 0 ? null : undefined) })),
+      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : undefined })),
   )
 }
 
