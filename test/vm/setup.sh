@@ -38,7 +38,7 @@ for k in "${KERNELS[@]}"; do
 done
 
 # ---------------------------------------------------------------- 1. host packages
-PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh)  # zsh: the completion test
+PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh strace)  # zsh: the completion test; strace: the passive run's witness
 APT_UPDATED=0
 apt_update() { [ $APT_UPDATED = 1 ] || { apt-get update -q >&2; APT_UPDATED=1; }; }
 
