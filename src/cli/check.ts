@@ -10,7 +10,7 @@ import { withNotice } from './notice.js'
 import type { RunResult } from './run.js'
 
 export function runCheck(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; early?: (line: string) => void }): RunResult {
-  const inv = inspect(host, o.selection, { ...withNotice(o.gather, meta.early), configBytes: 0, readRegion: null, diagnose: true, raw: false })
+  const inv = inspect(host, o.selection, { ...withNotice(o.gather, o.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false })
   const report = checkDevices(host.fs, inv, o.selection, host.names)
   let stdout = ''
   if (o.format === 'json') stdout = `${JSON.stringify(toCheckJson(report, inv.diagnostics, meta), null, 2)}\n`

@@ -35,7 +35,8 @@ export function noVfioMessage(inv: Inventory): string | null {
 
 export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; early?: (line: string) => void }): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  const inv = inspect(host, o.selection, withNotice(o.gather, meta.early))
+  // A replay opens nothing on this host: no reset to announce.
+  const inv = inspect(host, o.selection, withNotice(o.gather, o.from === null ? meta.early : undefined))
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.

@@ -48,9 +48,10 @@ describe.each(dirs)('fixture %s', (dir) => {
     expect(liveRc).toBeGreaterThanOrEqual(0)
   })
 
-  it('--open first names the devices the kernel will reset; every predicted field agrees with the replayed kernel', () => {
+  it('every predicted field agrees with the replayed kernel; without --open nothing is asked', () => {
     const r = spawnSync(process.execPath, [BIN, '--from', path.join(FIX, dir, 'snapshot.json'), '--open', '--json', ...(dir.endsWith('-cdev') ? ['--via', 'cdev'] : [])], { encoding: 'utf8' })
-    expect(r.stderr).toMatch(/^lsvfio: --open: opening up to \d+ VFIO devices .*vfio-pci resets 0000:01:00\.0 \(flr\)/)
+    // A replay opens nothing here: no reset notice (the live notice is checked in the VM suite).
+    expect(r.stderr).toBe('')
     const doc = JSON.parse(r.stdout) as JsonDocument
     const agreement = doc.groups.flatMap((g) => g.devices.flatMap((d) => (d.agreement ?? []).map((a) => ({ device: d.address, ...a }))))
     expect(agreement.length).toBeGreaterThan(200)

@@ -26,8 +26,7 @@ describe('a closed pipe', () => {
     // -vvv --hexdump -xxxx is > 100 KiB: more than a pipe holds, so lsvfio is still writing when head exits.
     const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" --from "${FIX}" --open -vvv --hexdump -xxxx | head -1; echo "rc=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' })
     expect(r.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1)
-    // the run's own status (a busy group is a state, not a failure), after the --open notice, and nothing else
-    expect(r.stderr).toMatch(/^lsvfio: --open: opening up to \d+ VFIO devices .*\nrc=0\n$/)
+    expect(r.stderr).toBe('rc=0\n') // the run's own status (a busy group is a state, not a failure), and nothing else
   })
 })
 

@@ -5,7 +5,7 @@ import type { JsonDevice, JsonDocument } from '../../src/render/json-types.js'
 import { readOut } from './harness.js'
 
 export interface PassiveEvidence {
-  /** opens of /dev/vfio/* or /dev/iommu by the default run (strace): must be empty */
+  /** opens of a node below /dev/vfio/ or of /dev/iommu by the default run (strace): must be empty */
   vfioOpens: string[]
   /** how many open calls strace saw in all (not vacuous: lsvfio reads sysfs) */
   openCalls: number
@@ -49,7 +49,8 @@ export async function passiveEvidence(outDir: string, opened: JsonDocument): Pro
     if (JSON.stringify(p) !== JSON.stringify(d.predicted)) drift.push(d.address)
   }
   return {
-    vfioOpens: opens.filter((l) => /"\/dev\/(vfio|iommu)/.test(l)),
+    // A node below /dev/vfio, or /dev/iommu (listing the /dev/vfio directory itself is reading, not opening a node).
+    vfioOpens: opens.filter((l) => /"\/dev\/(vfio\/[^"]+|iommu)"/.test(l) && !l.includes("O_DIRECTORY")),
     openCalls: opens.length,
     kprobePassive: await num('kprobe-passive.count'),
     kprobeOpen: await num('kprobe-open.count'),
