@@ -16,7 +16,7 @@ export function confirm(p: PredictedView, k: VfioDeviceView): Agreement[] {
   if (p.numRegions !== undefined) eq('regions', p.numRegions, k.numRegions)
   if (p.numIrqs !== undefined) eq('irqs', p.numIrqs, k.numIrqs)
   for (const r of p.regions) {
-    const e = k.regions[r.index]?.info
+    const e = k.regions.find((x) => x.index === r.index)?.info
     const got = e !== undefined && 'ok' in e && e.ok ? e.value : null
     if (r.available !== undefined) eq(`${r.name} available`, r.available, got !== null)
     if (got === null) continue
@@ -25,7 +25,7 @@ export function confirm(p: PredictedView, k: VfioDeviceView): Agreement[] {
     if (r.offset !== undefined) eq(`${r.name} offset`, r.offset, got.offset)
   }
   for (const q of p.irqs) {
-    const e = k.irqs[q.index]?.info
+    const e = k.irqs.find((x) => x.index === q.index)?.info
     const got = e !== undefined && 'ok' in e && e.ok ? e.value : null
     if (q.available !== undefined) eq(`${q.name} available`, q.available, got !== null)
     if (got === null) continue
