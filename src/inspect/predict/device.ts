@@ -21,7 +21,8 @@ export function resetAtOpen(methods: readonly string[] | null, f: DeviceFacts, w
       if (!f.rootBus && f.busSiblings === 0) return m
       continue
     }
-    return void why.push(`reset: method "${m}" is not predicted`)
+    // reset_method is a host string: shown only as a plain name.
+    return void why.push(/^[a-z0-9_]{1,32}$/.test(m) ? `reset: method "${m}" is not predicted` : 'reset: an unknown method is not predicted')
   }
   return null
 }
