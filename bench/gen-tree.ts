@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { SnapshotDoc } from '../src/snapshot/format.js'
+import type { SnapshotDoc } from '../src/snapshot/doc.js'
 
 export const TEMPLATE_SNAPSHOT = 'test/fixtures/x86-6.12/snapshot.json'
 export const TEMPLATE_GROUP = 15

@@ -27,8 +27,8 @@ export function phases(file: string): string {
   const doc = checkSnapshot(parsed, file)
   lap('validate')
   const p = parseArgs(['--from', file], 'bench')
-  if (p.kind !== 'run') throw new Error('not a run')
-  const inv = inspect({ fs: new ReplayFs(doc), sys: new ReplaySys(doc), names: loadSystemPciIds() }, p.options.selection, p.options.gather)
+  if (p.kind !== 'run' || p.options.command !== 'list') throw new Error('not a listing')
+  const inv = inspect({ fs: new ReplayFs(doc), sys: new ReplaySys(doc), names: loadSystemPciIds() }, p.options.selection, p.options.gather).inventory
   lap('inspect')
   renderText(inv, { verbose: 0, numeric: 0, ascii: false }, plainStyle)
   lap('text')

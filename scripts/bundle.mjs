@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the CLI into one CommonJS file, dist/cli/lsvfio.cjs, which bin/lsvfio.js runs: loading one
+// Bundles the CLI into one CommonJS file, dist/cli/lsvfio.cjs, which bin/load.cjs runs: loading one
 // file instead of ~70 ES modules halves lsvfio's start-up over Node's floor (`npm run bench`).
 // Then writes V8's code cache for it (dist/cli/lsvfio.cache) from one run over a fixture, so the
 // functions a run needs are not compiled again on every start. Run after tsc (npm run build).
@@ -46,10 +46,15 @@ await build({
   logLevel: 'warning',
 })
 
-// The cache is only valid for this exact bundle: its hash goes in the cache's name check (bin/lsvfio.js).
+// The build id, the bundle's hash, ends both the bundle and tsc's main.js: bin/load.cjs runs the bundle
+// only when the two agree (tsc run alone since leaves main.js without it), and a code cache only when
+// its header names it.
 const source = readFileSync(outfile)
-const hash = createHash('sha256').update(source).digest('hex').slice(0, 16)
-writeFileSync(outfile, Buffer.concat([source, Buffer.from(`//# lsvfio-bundle ${hash}\n`)]))
+const id = createHash('sha256').update(source).digest('hex').slice(0, 16)
+const trailer = `//# lsvfio-build ${id}\n`
+writeFileSync(outfile, Buffer.concat([source, Buffer.from(trailer)]))
+const mainJs = path.join(repo, 'dist/cli/main.js')
+if (existsSync(mainJs)) writeFileSync(mainJs, readFileSync(mainJs, 'utf8').replace(/\/\/# lsvfio-build [0-9a-f]{16}\n$/, '') + trailer)
 rmSync(cache, { force: true })
 const fixture = path.join(repo, 'test/fixtures/x86-6.12/snapshot.json')
 if (existsSync(fixture)) {

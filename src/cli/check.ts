@@ -1,17 +1,23 @@
 // `lsvfio check`: gather (opening only with --open), judge each selected device, print the verdicts.
+import { judged } from '../diagnose/diagnose.js'
+import { checkDevices } from '../diagnose/verdict.js'
+import { InternalError } from '../errors.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
-import { checkDevices } from '../inspect/verdict.js'
 import { renderCheck } from '../render/check.js'
 import { toCheckJson } from '../render/json-diagnose.js'
 import type { Style } from '../render/style.js'
-import type { CliOptions } from './options.js'
+import type { CheckOptions } from './options.js'
+import { CHECK_EXIT } from './exit.js'
 import { withNotice } from './notice.js'
-import type { RunResult } from './run.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export function runCheck(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; early?: (line: string) => void }): RunResult {
-  const inv = inspect(host, o.selection, { ...withNotice(o.gather, o.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false })
-  const report = checkDevices(host.fs, inv, o.selection, host.names)
+export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
+  // A replay opens nothing on this host: no reset to announce.
+  const g = inspect(host, o.selection, { ...withNotice(o.gather, o.source.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false })
+  if (g.facts === null) throw new InternalError('check gathers with diagnose: true, so it has the facts')
+  const inv = judged(host.fs, g)
+  const report = checkDevices(inv, g.facts, o.selection, CHECK_EXIT)
   let stdout = ''
   if (o.format === 'json') stdout = `${JSON.stringify(toCheckJson(report, inv.diagnostics, meta), null, 2)}\n`
   else if (o.quiet !== true) stdout = renderCheck(report, style).join('\n') + '\n'

@@ -8,10 +8,11 @@ import { loadSystemPciIds } from '../inspect/pci-ids.js'
 import { FfiSys } from '../kernel/ffi-sys.js'
 import type { Sys } from '../kernel/sys.js'
 import type { CompactDoc } from '../snapshot/compact.js'
-import { readSnapshot, type SnapshotDoc } from '../snapshot/format.js'
+import type { SnapshotDoc } from '../snapshot/doc.js'
+import { readSnapshot } from '../snapshot/format.js'
 import { Recording, RecordingFs, RecordingSys } from '../snapshot/record.js'
 import { ReplayFs, ReplaySys } from '../snapshot/replay.js'
-import type { CliOptions } from './options.js'
+import type { Source } from './options.js'
 
 export interface Composed {
   host: Host
@@ -39,7 +40,7 @@ export function loadSnapshot(file: string): SnapshotDoc | CompactDoc {
   return readSnapshot(text, file)
 }
 
-export function composeHost(o: CliOptions, tool: string, argv: string[], now: Date): Composed {
+export function composeHost(o: Source, tool: string, argv: string[], now: Date): Composed {
   const names = loadSystemPciIds()
   if (o.from !== null) {
     const doc = loadSnapshot(o.from)

@@ -10,12 +10,14 @@
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname as osHostname } from 'node:os'
 import { EnvironmentError, EXIT, LsvfioError } from '../errors.js'
 import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
 import { run } from './run.js'
+import { writeAtomic } from './write-atomic.js'
 
 function version(): string {
   try {
@@ -86,11 +88,16 @@ function main(): number {
       return code
     }
     const o = parsed.options
-    const { host, recording } = composeHost(o, `lsvfio ${v}`, argv, new Date())
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, early: say })
+    const now = new Date()
+    const { host, recording } = composeHost(o.source, `lsvfio ${v}`, argv, now)
+    // A replay or a rooted tree is not this host: no host name for it.
+    const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now, early: say })
     code = r.exitCode
-    if (recording !== null && o.save !== null) writeFileSync(o.save, compactSnapshot(recording.doc))
-    writeAll(1, r.stdout)
+    if (recording !== null && o.source.save !== null) writeFileSync(o.source.save, compactSnapshot(recording.doc))
+    const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
+    if (file !== null) writeAtomic(file, r.stdout)
+    else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
     return code
   } catch (e: unknown) {

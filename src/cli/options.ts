@@ -1,27 +1,54 @@
-// Normalised command-line options: what to select, what to gather, how to show it.
+// Each command's options, normalised into what each layer takes: where the host comes from (compose),
+// what to select and gather (inspect), how much to show (the renderers) and in which format (run).
+// Nothing zero-filled: a command carries only what it uses.
 import type { GatherOptions } from '../inspect/inspect.js'
 import type { Selection } from '../inspect/selection.js'
+import type { ViewOptions } from '../render/view.js'
 
-export type Format = 'text' | 'tree' | 'json'
 export type ColorWhen = 'auto' | 'always' | 'never'
 
-export interface CliOptions {
+/** Where the host comes from: this machine, a snapshot (--from) or a tree (--sysfs-root); --save records. */
+export interface Source {
+  from: string | null
+  save: string | null
+  sysfsRoot: string | null
+}
+
+interface Common {
+  source: Source
+  color: ColorWhen
+}
+
+/** The listing: lsvfio [options]. */
+export interface ListOptions extends Common {
+  command: 'list'
   selection: Selection
   gather: GatherOptions
-  format: Format
-  verbose: 0 | 1 | 2 | 3
-  numeric: 0 | 1 | 2
-  color: ColorWhen
-  ascii: boolean
+  view: ViewOptions
+  format: 'text' | 'tree' | 'json' | 'table'
   /** -x count: 1 → 64 bytes, 3 → 256, 4 → 4096 in lspci's -x layout */
   hex: number
   /** --hexdump: every raw kernel reply with labelled fields */
   hexdump: boolean
-  from: string | null
-  save: string | null
-  sysfsRoot: string | null
-  /** `lsvfio check`: verdicts per device instead of the listing (gather.open is its --open). */
-  command?: 'check'
-  /** check -q: print nothing, the exit status says it all */
-  quiet?: boolean
 }
+
+/** lsvfio check: verdicts per device (gather.open is its --open). */
+export interface CheckOptions extends Common {
+  command: 'check'
+  selection: Selection
+  gather: GatherOptions
+  format: 'text' | 'json'
+  /** -q: print nothing, the exit status says it all */
+  quiet: boolean
+}
+
+/** lsvfio metrics / nfd: the fleet outputs (never open). */
+export interface FleetOptions extends Common {
+  command: 'metrics' | 'nfd'
+  /** --output FILE: written atomically (a dot-file in the same directory, then renamed) */
+  output: string | null
+  /** nfd --expiry: minutes until NFD ignores the file's labels */
+  expiryMinutes: number
+}
+
+export type CliOptions = ListOptions | CheckOptions | FleetOptions

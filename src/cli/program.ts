@@ -1,9 +1,11 @@
-// The command line: the only file that imports commander. Parses argv into CliOptions, never exits.
+// The command line: the only file that imports commander. Parses argv into each command's options
+// (options.ts), one parser per option; never exits.
 import { Argument, Command, CommanderError, Option } from 'commander'
 import { UsageError } from '../errors.js'
 import { ALL, parseGroup, parseId, parseSlot, type Selection } from '../inspect/selection.js'
 import { completionScript, type CompletionSpec } from './completion.js'
-import type { CliOptions, ColorWhen } from './options.js'
+import { CHECK_EXIT_HELP } from './exit.js'
+import type { CheckOptions, CliOptions, ColorWhen, FleetOptions, ListOptions, Source } from './options.js'
 
 export const RESET_WARNING =
   'By default lsvfio opens nothing: regions, IRQs and reset are predicted from sysfs and marked predicted. ' +
@@ -15,6 +17,33 @@ export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'exit';
 
 const count = (_: string, prev: number): number => prev + 1
 
+/** Every option more than one command takes, declared once; each command picks its own by key. */
+const SHARED = {
+  slot: () => new Option('-s, --slot <sel>', 'devices in [[[[domain]:]bus]:][dev][.fn], or a platform device name'),
+  id: () => new Option('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]] (hex)'),
+  group: () => new Option('-g, --group <N>', 'the devices of IOMMU group N only'),
+  driver: () => new Option('--driver <name>', 'devices bound to this driver only (e.g. vfio-pci)'),
+  via: () => new Option('--via <path>', 'how to reach devices when opening: group (container), cdev (/dev/vfio/devices + iommufd) or auto').choices(['auto', 'group', 'cdev']).default('auto'),
+  color: () => new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'),
+  save: () => new Option('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE'),
+  from: () => new Option('--from <file>', 'read a snapshot saved with --save instead of this host').conflicts('save'),
+  sysfsRoot: () => new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing').conflicts('from'),
+} as const
+type SharedKey = keyof typeof SHARED
+
+const SELECT: readonly SharedKey[] = ['slot', 'id', 'group', 'driver']
+const SOURCE: readonly SharedKey[] = ['save', 'from', 'sysfsRoot']
+/** What may also come before a subcommand (lsvfio --from FILE check): where the host comes from, and colour. */
+const BEFORE_SUBCOMMAND: readonly string[] = ['from', 'save', 'sysfsRoot', 'color']
+
+function addShared(c: Command, group: string, keys: readonly SharedKey[]): void {
+  for (const k of keys) c.addOption(SHARED[k]().helpGroup(group))
+}
+
+function subcommand(p: Command, name: string, description: string): Command {
+  return p.command(name).description(description).exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).allowExcessArguments(false).action(() => {})
+}
+
 export function buildProgram(version: string): Command {
   const p = new Command('lsvfio')
     .description('List VFIO on this host: IOMMU groups, their devices and drivers, and for VFIO devices the flags, regions, capabilities, IRQs and reset support the kernel reports.')
@@ -23,82 +52,45 @@ export function buildProgram(version: string): Command {
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} })
     .allowExcessArguments(false)
-    // Options of the listing go before a subcommand; check has its own.
+    // Options of the listing go before a subcommand; each subcommand has its own.
     .enablePositionalOptions()
     .action(() => {})
   const opt = (flags: string, desc: string, group: string): Option => new Option(flags, desc).helpGroup(group)
   const modes = 'Basic display modes:'
   const display = 'Display options:'
-  const select = 'Selection of devices:'
   const other = 'Other options:'
   p.addOption(opt('-t, --tree', 'show a tree: group, device, regions and IRQs', modes).conflicts('json'))
   p.addOption(opt('--json', 'machine-readable JSON (everything gathered; ignores -v); schema in lsvfio(8)', modes))
+  p.addOption(opt('--table', 'one row per device: address, name, driver, group, viable, ready (as lsvfio check judges it)', modes).conflicts(['json', 'tree']))
   p.addOption(opt('-v, --verbose', 'more detail: -v regions and IRQs, -vv everything decoded, -vvv raw values too', display).argParser(count).default(0))
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
-  p.addOption(opt('--color <when>', 'colour: auto, always or never', display).choices(['auto', 'always', 'never']).default('auto'))
+  addShared(p, display, ['color'])
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
   p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
   p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
   p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR only with -s/-g: reading device registers can have side effects)', display))
-  p.addOption(opt('-s, --slot <sel>', 'devices in [[[[domain]:]bus]:][dev][.fn], or a platform device name', select))
-  p.addOption(opt('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]] (hex)', select))
-  p.addOption(opt('-g, --group <N>', 'IOMMU group N only', select))
-  p.addOption(opt('--driver <name>', 'devices bound to this driver only (e.g. vfio-pci)', select))
+  addShared(p, 'Selection of devices:', SELECT)
   p.addOption(opt('--open', 'ask the kernel: open each idle VFIO group and device (RESETS those with a reset method; named first)', other).default(false))
   p.addOption(opt('--no-open', 'sysfs only, the default: open nothing under /dev/vfio or /dev/iommu', other))
-  p.addOption(opt('--via <path>', 'how to reach devices: group (container), cdev (/dev/vfio/devices + iommufd) or auto', other).choices(['auto', 'group', 'cdev']).default('auto'))
-  p.addOption(opt('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE', other))
-  p.addOption(opt('--from <file>', 'replay a snapshot saved with --save instead of this host', other).conflicts('save'))
-  p.addOption(opt('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing', other).conflicts('from'))
-  addSubcommands(p)
+  addShared(p, other, ['via', ...SOURCE])
+  const c = subcommand(
+    p,
+    'check',
+    'Is each selected device ready for passthrough? Prints a verdict per device, or the first reason it is not, with the fix; ' +
+      'the exit status names the reason. Opens nothing unless --open: safe in `lsvfio check -s 01:00.0 && start-vm`. ' +
+      'Without a selection: every device bound to (or overridden to) a VFIO driver.',
+  ).argument('[device]', 'the device to check, as with -s')
+  const opts = 'Options:'
+  addShared(c, opts, SELECT)
+  c.addOption(opt('--json', 'the verdicts as JSON (schema/lsvfio-check.schema.json)', opts))
+  c.addOption(opt('-q, --quiet', 'print nothing; the exit status is the verdict', opts))
+  c.addOption(opt('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)', opts))
+  addShared(c, opts, ['via', 'color', ...SOURCE])
+  addFleetCommands(p)
+  subcommand(p, 'completion', 'print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)').addArgument(
+    new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']),
+  )
   return p
-}
-
-export const CHECK_EXIT_HELP = `Exit status of check (the first device that is not ready decides):
-  0 ready           every selected device can be passed through now
-  1 fatal           usage error, no sysfs, unreadable snapshot
-  2 other           --open: the kernel refused for another reason (shown)
-  3 not-bound       not bound to vfio-pci (or another VFIO driver)
-  4 not-viable      a member of its IOMMU group is on a host driver
-  5 busy            its group or device is open in another process
-  6 permission      this user cannot open the group, container or cdev node
-  7 no-iommu        no IOMMU active, or the device is in no IOMMU group
-  8 noiommu-only    only in a no-IOMMU group: no DMA isolation, not for VMs
-  9 unsafe-interrupts  no interrupt remapping and allow_unsafe_interrupts off
- 10 vf-token        a VF of a PF owned by vfio-pci: needs the PF's vf_token
- 11 no-match        the selection matched no device to check`
-
-function addSubcommands(p: Command): void {
-  const c = p
-    .command('check')
-    .description(
-      'Is each selected device ready for passthrough? Prints a verdict per device, or the first reason it is not, with the fix; ' +
-        'the exit status names the reason. Opens nothing unless --open: safe in `lsvfio check -s 01:00.0 && start-vm`. ' +
-        'Without a selection: every device bound to (or overridden to) a VFIO driver.',
-    )
-    .argument('[device]', 'the device to check, as with -s')
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    .allowExcessArguments(false)
-    .action(() => {})
-  c.option('-s, --slot <sel>', 'devices in [[[[domain]:]bus]:][dev][.fn]')
-  c.option('-d, --id <sel>', 'devices with [vendor]:[device][:class[:prog-if]]')
-  c.option('-g, --group <N>', 'the devices of IOMMU group N')
-  c.option('--driver <name>', 'devices bound to this driver')
-  c.option('--json', 'the verdicts as JSON (schema/lsvfio-check.schema.json)')
-  c.option('-q, --quiet', 'print nothing; the exit status is the verdict')
-  c.option('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)')
-  c.addOption(new Option('--via <path>', 'with --open: group, cdev or auto').choices(['auto', 'group', 'cdev']).default('auto'))
-  c.addOption(new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'))
-  c.option('--save <file>', 'record every read of this run to FILE')
-  c.addOption(new Option('--from <file>', 'judge a snapshot saved with --save').conflicts('save'))
-  c.addOption(new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests)').conflicts('from'))
-  p.command('completion')
-    .description('print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)')
-    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    .action(() => {})
 }
 
 /** What the completion scripts offer, read from the program itself so they cannot drift. */
@@ -114,26 +106,55 @@ export function completionSpec(p: Command): CompletionSpec {
   }
 }
 
-interface Raw {
-  tree?: boolean
-  json?: boolean
-  verbose: number
-  numeric: number
-  color: ColorWhen
-  ascii?: boolean
-  hex: number
-  hexdump?: boolean
-  readRegion?: string
+/** The raw values of the shared options, as commander leaves them. */
+interface RawShared {
   slot?: string
   id?: string
   group?: string
   driver?: string
-  open: boolean
   via: 'auto' | 'group' | 'cdev'
+  color: ColorWhen
   save?: string
   from?: string
   sysfsRoot?: string
 }
+
+interface RawList extends RawShared {
+  tree?: boolean
+  json?: boolean
+  table?: boolean
+  verbose: number
+  numeric: number
+  ascii?: boolean
+  hex: number
+  hexdump?: boolean
+  readRegion?: string
+  open: boolean
+}
+
+interface RawCheck extends RawShared {
+  json?: boolean
+  quiet?: boolean
+  open?: boolean
+}
+
+/** -s (or check's positional device), -d, -g, --driver. */
+function selectionOf(o: RawShared, slot = o.slot): Selection {
+  return {
+    ...ALL,
+    ...(slot === undefined ? { slot: null, name: null } : parseSlot(slot)),
+    id: o.id === undefined ? null : parseId(o.id),
+    group: o.group === undefined ? null : parseGroup(o.group),
+    driver: o.driver ?? null,
+  }
+}
+
+function sourceOf(o: Pick<RawShared, 'from' | 'save' | 'sysfsRoot'>): Source {
+  return { from: o.from ?? null, save: o.save ?? null, sysfsRoot: o.sysfsRoot ?? null }
+}
+
+/** Opening is asked for, and there is a kernel behind the tree (--sysfs-root has none). */
+const opens = (asked: boolean, o: RawShared): boolean => asked && o.sysfsRoot === undefined
 
 export function parseArgs(argv: readonly string[], version: string): ParseResult {
   const p = buildProgram(version)
@@ -157,94 +178,77 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
     }
     throw e
   }
-  if (ran !== p) {
-    // Where to read the host from and how to colour may come first (lsvfio --from FILE check); the rest belongs to the listing.
-    const given = Object.keys(p.opts()).filter((k) => p.getOptionValueSource(k) === 'cli')
-    const shared = ran.name() === 'check' ? ['from', 'save', 'sysfsRoot', 'color'] : []
-    const wrong = given.filter((k) => !shared.includes(k))
-    if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
-    if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
-    for (const k of given) if (ran.getOptionValueSource(k) !== 'cli') ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
-    return { kind: 'run', options: checkOptions(ran) }
-  }
-  const o = p.opts<Raw>()
-  const slot = o.slot === undefined ? { slot: null, name: null } : parseSlot(o.slot)
-  const selection: Selection = {
-    ...ALL,
-    ...slot,
-    id: o.id === undefined ? null : parseId(o.id),
-    group: o.group === undefined ? null : parseGroup(o.group),
-    driver: o.driver ?? null,
-  }
+  if (ran === p) return { kind: 'run', options: listOptions(p.opts<RawList>()) }
+  const given = Object.keys(p.opts()).filter((k) => p.getOptionValueSource(k) === 'cli')
+  const takes = (k: string): boolean => BEFORE_SUBCOMMAND.includes(k) && ran.options.some((o) => o.attributeName() === k)
+  const wrong = given.filter((k) => !takes(k))
+  if (wrong.length > 0) throw new UsageError(`options of the listing (${wrong.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}) cannot go before "${ran.name()}"; put them after it (see lsvfio ${ran.name()} --help)`)
+  for (const k of given) if (ran.getOptionValueSource(k) !== 'cli') ran.setOptionValueWithSource(k, p.getOptionValue(k), 'cli')
+  if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
+  if (ran.name() === 'metrics' || ran.name() === 'nfd') return { kind: 'run', options: fleetOptions(ran.name() === 'nfd' ? 'nfd' : 'metrics', ran.opts<RawFleet>()) }
+  return { kind: 'run', options: checkOptions(ran.opts<RawCheck>(), ran.processedArgs[0] as string | undefined) }
+}
+
+function listOptions(o: RawList): ListOptions {
   if (o.verbose > 3) throw new UsageError('at most -vvv')
   if (o.hex === 2 || o.hex > 4) throw new UsageError('-x shows 64 bytes, -xxx 256 and -xxxx 4096 (as lspci); -xx and more than four are not defined')
   const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
   if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
     throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
   }
+  const hexdump = o.hexdump ?? false
   return {
-    kind: 'run',
-    options: {
-      selection,
-      // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
-      gather: { open: o.open && o.sysfsRoot === undefined, via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.verbose >= 1, raw: o.hexdump === true || o.hex > 0 || readRegion !== null },
-      format: o.json ? 'json' : o.tree ? 'tree' : 'text',
-      verbose: o.verbose as 0 | 1 | 2 | 3,
-      numeric: Math.min(o.numeric, 2) as 0 | 1 | 2,
-      color: o.color,
-      ascii: o.ascii ?? false,
-      hex: o.hex,
-      hexdump: o.hexdump ?? false,
-      from: o.from ?? null,
-      save: o.save ?? null,
-      sysfsRoot: o.sysfsRoot ?? null,
-    },
+    command: 'list',
+    source: sourceOf(o),
+    color: o.color,
+    selection: selectionOf(o),
+    // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
+    gather: { open: opens(o.open, o), via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.table === true || o.verbose >= 1, raw: hexdump || o.hex > 0 || readRegion !== null },
+    view: { verbose: o.verbose as 0 | 1 | 2 | 3, numeric: Math.min(o.numeric, 2) as 0 | 1 | 2, ascii: o.ascii ?? false },
+    format: o.json ? 'json' : o.tree ? 'tree' : o.table ? 'table' : 'text',
+    hex: o.hex,
+    hexdump,
   }
 }
 
-interface RawCheck {
-  slot?: string
-  id?: string
-  group?: string
-  driver?: string
-  json?: boolean
-  quiet?: boolean
-  open?: boolean
-  via: 'auto' | 'group' | 'cdev'
-  color: ColorWhen
+function checkOptions(o: RawCheck, device: string | undefined): CheckOptions {
+  if (device !== undefined && o.slot !== undefined) throw new UsageError('check: give the device either as an argument or with -s, not both')
+  return {
+    command: 'check',
+    source: sourceOf(o),
+    color: o.color,
+    selection: selectionOf(o, device ?? o.slot),
+    gather: { open: opens(o.open ?? false, o), via: o.via, configBytes: 0, readRegion: null, diagnose: true, raw: false },
+    format: o.json === true ? 'json' : 'text',
+    quiet: o.quiet ?? false,
+  }
+}
+
+// `lsvfio metrics` and `lsvfio nfd`: the fleet outputs. Passive always (no --open): safe every minute.
+function addFleetCommands(p: Command): void {
+  const add = (name: string, desc: string): Command => {
+    const c = subcommand(p, name, desc)
+    c.addOption(new Option('-o, --output <file>', 'write FILE atomically (a dot-file in its directory, then renamed) instead of stdout').helpGroup('Options:'))
+    addShared(c, 'Options:', SOURCE)
+    return c
+  }
+  add('metrics', "Prometheus metrics for node_exporter's textfile collector: host readiness, per device and group readiness (the check verdicts), SR-IOV VFs counted per PF. Opens nothing; exits 0 when written.")
+  const nfd = add('nfd', 'A Node Feature Discovery feature file (features.d): IOMMU, interrupt remapping, ready device counts, per vendor:device. Opens nothing; exits 0 when written.')
+  nfd.addOption(new Option('--expiry <minutes>', 'minutes until NFD ignores the labels (refresh more often than this)').default('10').helpGroup('Options:'))
+}
+
+interface RawFleet {
+  output?: string
   save?: string
   from?: string
   sysfsRoot?: string
+  expiry?: string
 }
 
-function checkOptions(c: Command): CliOptions {
-  const o = c.opts<RawCheck>()
-  const positional = c.processedArgs[0] as string | undefined
-  if (positional !== undefined && o.slot !== undefined) throw new UsageError('check: give the device either as an argument or with -s, not both')
-  const s = positional ?? o.slot
-  const selection: Selection = {
-    ...ALL,
-    ...(s === undefined ? { slot: null, name: null } : parseSlot(s)),
-    id: o.id === undefined ? null : parseId(o.id),
-    group: o.group === undefined ? null : parseGroup(o.group),
-    driver: o.driver ?? null,
-  }
-  return {
-    command: 'check',
-    quiet: o.quiet ?? false,
-    selection,
-    gather: { open: (o.open ?? false) && o.sysfsRoot === undefined, via: o.via, configBytes: 0, readRegion: null, diagnose: true },
-    format: o.json === true ? 'json' : 'text',
-    verbose: 0,
-    numeric: 0,
-    color: o.color,
-    ascii: false,
-    hex: 0,
-    hexdump: false,
-    from: o.from ?? null,
-    save: o.save ?? null,
-    sysfsRoot: o.sysfsRoot ?? null,
-  }
+function fleetOptions(command: 'metrics' | 'nfd', o: RawFleet): FleetOptions {
+  const expiry = o.expiry === undefined ? 10 : Number(o.expiry)
+  if (!Number.isInteger(expiry) || expiry < 1 || expiry > 525_600) throw new UsageError(`--expiry ${o.expiry ?? ''}: give whole minutes from 1 to 525600 (e.g. --expiry 10)`)
+  return { command, source: sourceOf(o), color: 'never', output: o.output ?? null, expiryMinutes: expiry }
 }
 
 const REGION_NAMES: Record<string, number> = { BAR0: 0, BAR1: 1, BAR2: 2, BAR3: 3, BAR4: 4, BAR5: 5, ROM: 6, CONFIG: 7 }

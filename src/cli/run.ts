@@ -1,42 +1,37 @@
 // Orchestration with no formatting logic: gather, pick the renderer, return what to print and the exit code.
 import { EXIT } from '../errors.js'
+import { judged } from '../diagnose/diagnose.js'
+import { noVfioMessage } from '../diagnose/host.js'
 import { inspect } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
+import type { Facts } from '../inspect/inspect.js'
+import type { Verdict } from '../model/diagnostics.js'
 import type { Inventory } from '../model/types.js'
 import { jsonText, toJson } from '../render/json.js'
 import type { Style } from '../render/style.js'
 import { renderText } from '../render/text.js'
+import { renderTable } from '../render/table.js'
 import { renderTree } from '../render/tree.js'
+import { checkDevices } from '../diagnose/verdict.js'
+import { InternalError } from '../errors.js'
+import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { runCheck } from './check.js'
+import { runFleet } from './fleet.js'
 import { withNotice } from './notice.js'
-import type { CliOptions } from './options.js'
+import type { CliOptions, ListOptions } from './options.js'
+import type { RunMeta, RunResult } from './result.js'
 
-export interface RunResult {
-  stdout: string
-  stderr: string[]
-  exitCode: number
-  inventory: Inventory
-}
-
-/** Why a host shows no VFIO at all, and how to enable it. */
-export function noVfioMessage(inv: Inventory): string | null {
-  if (inv.groups.length > 0 || inv.ungrouped.length > 0 || inv.host.groupCount > 0) return null
-  const why: string[] = []
-  if (inv.host.iommus.length === 0) {
-    why.push('no IOMMU is active (/sys/class/iommu is empty): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)')
-  }
-  if (!inv.host.modules.includes('vfio_pci')) why.push('vfio-pci is not loaded: sudo modprobe vfio-pci')
-  if (inv.host.noiommuEnabled !== true && inv.host.iommus.length === 0) {
-    why.push('without an IOMMU, only no-IOMMU mode is possible (unsafe): modprobe vfio enable_unsafe_noiommu_mode=1')
-  }
-  return `no VFIO on this host: there are no IOMMU groups. ${why.join('; ')}.`
-}
-
-export function run(host: Host, o: CliOptions, style: Style, meta: { version: string; argv: string[]; early?: (line: string) => void }): RunResult {
+export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
+  if (o.command === 'list') return runList(host, o, style, meta)
+  return runFleet(host, o, meta)
+}
+
+function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunResult {
   // A replay opens nothing on this host: no reset to announce.
-  const inv = inspect(host, o.selection, withNotice(o.gather, o.from === null ? meta.early : undefined))
+  const g = inspect(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined))
+  const inv = judged(host.fs, g)
   const stderr: string[] = []
   const none = noVfioMessage(inv)
   // The text renderers explain both cases on stdout; JSON must stay pure, so say it on stderr there.
@@ -47,10 +42,15 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
-    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes }))
+    stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = { verbose: o.verbose, numeric: o.numeric, ascii: o.ascii }
-    const lines = o.format === 'tree' ? renderTree(inv, view, style) : renderText(inv, view, style)
+    const view = o.view
+    const lines =
+      o.format === 'tree'
+        ? renderTree(inv, view, style)
+        : o.format === 'table'
+          ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
+          : renderText(inv, view, style)
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
@@ -59,4 +59,10 @@ export function run(host: Host, o: CliOptions, style: Style, meta: { version: st
   // No VFIO at all is a state the output shows, not a failure.
   const exitCode = inv.failures > 0 ? EXIT.partial : EXIT.ok
   return { stdout, stderr, exitCode, inventory: inv }
+}
+
+/** --table's READY column: the verdict lsvfio check gives, for every listed device. */
+function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): readonly Verdict[] {
+  if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
+  return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }

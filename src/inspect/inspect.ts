@@ -1,8 +1,9 @@
-// inspect(): sysfs scan, then kernel queries for each group with VFIO devices, into one Inventory.
+// inspect(): sysfs scan, then kernel queries for each group with VFIO devices, into one Inventory, and
+// the facts the judgement (src/diagnose/) needs beyond it. Gathers only: nothing here judges.
 import { ReadOnlySys } from '../kernel/read-only.js'
 import { Vfio } from '../kernel/vfio.js'
+import type { Credentials, HolderScan } from '../model/diagnostics.js'
 import type { Device, InfoCap, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
-import { diagnose } from './diagnose.js'
 import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
@@ -26,8 +27,8 @@ export interface GatherOptions {
   configBytes?: number
   /** --read-region INDEX[:OFFSET[:LENGTH]] */
   readRegion?: { index: number; offset: bigint; length: number } | null
-  /** false: no diagnostics (holders from /proc, readiness, reset and SR-IOV facts) unless a group answers
-   * EBUSY, whose holder is then looked up. Searching /proc costs tens of ms on a busy host. Default true. */
+  /** false: no facts for diagnostics (holders from /proc, credentials) unless a group answers EBUSY,
+   * whose holder is then looked up. Searching /proc costs tens of ms on a busy host. Default true. */
   diagnose?: boolean
   /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
   raw?: boolean
@@ -35,8 +36,27 @@ export interface GatherOptions {
   announce?: (opening: readonly { address: string; reset: string | null | undefined }[]) => void
 }
 
-export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inventory {
-  const s = scan(host.fs, sel, host.names, gather.configBytes ?? 256)
+/** What diagnose() needs beyond the inventory, gathered in the same pass. */
+export interface Facts {
+  /** Every member of each listed group (by group id), also those the selection hides: viability and
+   * isolation need them all. */
+  members: ReadonlyMap<number, readonly Device[]>
+  /** Selected PCI devices in no IOMMU group and not bound to VFIO: check judges them too. */
+  unlisted: readonly Device[]
+  holders: HolderScan
+  /** Who this process is (what opening a node is checked against); null when /proc does not say. */
+  self: Credentials | null
+  names: Names
+}
+
+export interface Gathered {
+  inventory: Inventory
+  /** null when diagnostics were not asked for (GatherOptions.diagnose false) and no group was busy. */
+  facts: Facts | null
+}
+
+export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gathered {
+  const s = scan(host.fs, sel, host.names, gather.configBytes ?? 256, gather.diagnose !== false)
   const names = new Names(host.fs)
   const members = s.groups.flatMap((g) => g.members)
   const cdevs = new Map([...members, ...s.ungrouped].filter((d) => d.cdev !== null).map((d) => [d.cdev ?? '', d.address]))
@@ -67,10 +87,9 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Inve
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
   const groups = holders === null ? queried : pointAtHolders(queried, holders)
   const inv = { host: s.host, groups: confirmAll(groups), ungrouped: s.ungrouped, failures: 0, opened: gather.open }
-  const done = { ...inv, failures: countFailures(inv) }
-  if (holders === null) return done
-  const input = { host: s.host, groups: groups.map((g, i) => ({ group: g, members: s.groups[i]?.members ?? g.devices })), ungrouped: s.ungrouped, holders, self: readCredentials(host.fs, names), names }
-  return { ...done, diagnostics: diagnose(host.fs, input) }
+  const inventory = { ...inv, failures: countFailures(inv) }
+  if (holders === null) return { inventory, facts: null }
+  return { inventory, facts: { members: new Map(s.groups.map((g) => [g.id, g.members])), unlisted: s.unlisted, holders, self: readCredentials(host.fs, names), names } }
 }
 
 /** States the output shows, not failures: a group held by a VM, a non-viable group, a node this user may not open. */

@@ -1,7 +1,7 @@
 // The kernel queries for one group and its VFIO devices. Every step yields a Probe; every fd opened
 // here is closed in a finally block.
-import { EXTENSION_IDS, FEATURE_IDS, extensionName, featureName, pciIrqName, pciRegionName } from '../kernel/abi/flags.js'
-import * as U from '../kernel/abi/vfio-uapi.js'
+import { errnoError } from '../kernel/errno.js'
+import { chooseIommuModel, EXTENSION_IDS, FEATURE, FEATURE_IDS, extensionName, featureName, iommuType, isPciDevice, PCI_IRQ, PCI_REGION, pciIrqName, pciRegionName } from '../kernel/ids.js'
 import type { Vfio } from '../kernel/vfio.js'
 import type {
   ContainerInfo,
@@ -103,12 +103,11 @@ function attach(v: Vfio, groupFd: number, groupPath: string, ctx: Ctx): Probe<{ 
     const has = (id: number): boolean => extensions.some((e) => e.id === id && e.value > 0)
     const set = v.setContainer(groupFd, fd, groupPath)
     if (!set.ok) return failed(set.error, ctx)
-    const model = ctx.noiommu ? 'noiommu' : has(U.VFIO_TYPE1v2_IOMMU) ? 'type1v2' : has(U.VFIO_TYPE1_IOMMU) ? 'type1' : null
+    const model = chooseIommuModel(ctx.noiommu, has)
     if (model === null) {
-      return failed({ op: 'VFIO_CHECK_EXTENSION', errno: 19, code: 'ENODEV', path: CONTAINER, hint: 'no usable IOMMU backend: load vfio_iommu_type1 (modprobe vfio_iommu_type1)' }, ctx)
+      return failed(errnoError('VFIO_CHECK_EXTENSION', 'ENODEV', CONTAINER, 'no usable IOMMU backend: load vfio_iommu_type1 (modprobe vfio_iommu_type1)'), ctx)
     }
-    const type = model === 'noiommu' ? U.VFIO_NOIOMMU_IOMMU : model === 'type1v2' ? U.VFIO_TYPE1v2_IOMMU : U.VFIO_TYPE1_IOMMU
-    const si = v.setIommu(fd, type, CONTAINER)
+    const si = v.setIommu(fd, iommuType(model), CONTAINER)
     if (!si.ok) return failed(si.error, ctx)
     // No-IOMMU containers have no GET_INFO (ENOTTY): nothing to ask.
     const iommuInfo = model === 'noiommu' ? null : v.iommuInfo(fd, CONTAINER)
@@ -133,7 +132,7 @@ function queryDevice(v: Vfio, groupFd: number, d: Device, groupPath: string, ctx
 export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, dev: DeviceCtx, how: Pick<VfioDeviceView, 'via' | 'iommufd'>): Probe<VfioDeviceView> {
   const info = v.deviceInfo(fd, path)
   if (!info.ok) return failed(info.error, ctx)
-  const pci = (info.value.flags & U.VFIO_DEVICE_FLAGS_PCI) !== 0
+  const pci = isPciDevice(info.value.flags)
   const regions: RegionEntry[] = []
   for (let i = 0; i < info.value.numRegions; i++) regions.push(regionEntry(v, fd, i, pci, path, ctx))
   const irqs: IrqEntry[] = []
@@ -159,7 +158,7 @@ export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, dev:
 }
 
 function config(v: Vfio, fd: number, regions: readonly RegionEntry[], path: string, ctx: Ctx, dev: DeviceCtx): VfioDeviceView['config'] {
-  const e = regions[U.VFIO_PCI_CONFIG_REGION_INDEX]?.info
+  const e = regions[PCI_REGION.config]?.info
   if (ctx.configBytes === 0 || e === undefined || !('ok' in e) || !e.ok) return null
   const r = readConfig(v, fd, e.value, ctx.configBytes, dev.sysfsConfig, path)
   return r.ok ? r : failed(r.error, ctx)
@@ -170,7 +169,7 @@ function regionDump(v: Vfio, fd: number, regions: readonly RegionEntry[], path: 
   const want = ctx.readRegion
   const op = `pread region ${want?.index ?? '?'}`
   const e = want === null ? undefined : regions[want.index]?.info
-  const refuse = (why: string): { ok: false; error: ProbeError } => ({ ok: false, error: { op, errno: 22, code: 'EINVAL', path, hint: why } })
+  const refuse = (why: string): { ok: false; error: ProbeError } => ({ ok: false, error: errnoError(op, 'EINVAL', path, why) })
   if (want === null || e === undefined) return refuse(`the device has no region ${want?.index ?? '?'}`)
   if (!('ok' in e) || !e.ok) return refuse('its region info could not be read')
   const r = e.value
@@ -189,7 +188,7 @@ function regionEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string,
     if (t !== undefined && t.kind === 'type') name = `${t.typeName}/${t.subtypeName}`
     return { index: i, name, info: r }
   }
-  if (pci && i === U.VFIO_PCI_VGA_REGION_INDEX && r.error.code === 'EINVAL') {
+  if (pci && i === PCI_REGION.vga && r.error.code === 'EINVAL') {
     return { index: i, name, info: quirk(r.error, 'no VGA region: not a VGA device, or VGA support disabled in vfio-pci') }
   }
   return { index: i, name, info: failed(r.error, ctx) }
@@ -199,7 +198,7 @@ function irqEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string, ct
   const r = v.irqInfo(fd, i, path)
   const name = (pci ? pciIrqName(i) : null) ?? `irq ${i}`
   if (r.ok) return { index: i, name, info: r }
-  if (pci && i === U.VFIO_PCI_ERR_IRQ_INDEX && r.error.code === 'EINVAL') {
+  if (pci && i === PCI_IRQ.err && r.error.code === 'EINVAL') {
     return { index: i, name, info: quirk(r.error, 'no error interrupt: conventional PCI device (not PCI Express)') }
   }
   return { index: i, name, info: failed(r.error, ctx) }
@@ -217,7 +216,7 @@ function features(v: Vfio, fd: number, path: string, ctx: Ctx): FeatureProbe[] {
     const p = v.featureProbe(fd, id, path)
     const base = { id, name: featureName(id) }
     if (!p.ok) return { ...base, supported: false, error: withHint(p.error, ctx) }
-    if (!p.value || id !== U.VFIO_DEVICE_FEATURE_MIGRATION) return { ...base, supported: p.value }
+    if (!p.value || id !== FEATURE.migration) return { ...base, supported: p.value }
     const m = v.migrationFlags(fd, path)
     return m.ok ? { ...base, supported: true, detail: m.value } : { ...base, supported: true, error: withHint(m.error, ctx) }
   })

@@ -2,7 +2,8 @@
 import type { DevNode, Device, HostInfo, Viability } from '../model/types.js'
 import type { FsReader } from './fs.js'
 import type { NameDb } from './pci-ids.js'
-import { matches, type Selection } from './selection.js'
+import { attempt } from './proc.js'
+import { matches, selectsAll, type Selection } from './selection.js'
 import { isDmaSafeDriver, isVfioDriver, readDevice, resolveLink } from './sysfs-device.js'
 
 const GROUPS = '/sys/kernel/iommu_groups'
@@ -24,6 +25,8 @@ export interface Scan {
   host: HostInfo
   groups: ScannedGroup[]
   ungrouped: Device[]
+  /** With `unlisted`: the selected PCI devices in no IOMMU group that are not bound to VFIO (check judges them). */
+  unlisted: Device[]
 }
 
 export function devNode(fs: FsReader, path: string): DevNode | null {
@@ -51,8 +54,9 @@ function viability(members: readonly Device[]): Viability {
   return { viable: blockers.length === 0, blockers }
 }
 
-/** configBytes: how much of each VFIO device's sysfs config to read (0: none). */
-export function scan(fs: FsReader, sel: Selection, names: NameDb | null, configBytes = 256): Scan {
+/** configBytes: how much of each VFIO device's sysfs config to read (0: none). unlisted: also gather
+ * the selected devices in no group that are not bound to VFIO (only an explicit selection finds such devices). */
+export function scan(fs: FsReader, sel: Selection, names: NameDb | null, configBytes = 256, unlisted = false): Scan {
   const host = scanHost(fs)
   const ids = (fs.list(GROUPS) ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
   const groups: ScannedGroup[] = []
@@ -81,20 +85,31 @@ export function scan(fs: FsReader, sel: Selection, names: NameDb | null, configB
       selected,
     })
   }
-  return { host, groups, ungrouped: sel.group === null ? ungroupedVfio(fs, grouped, sel, names, configBytes) : [] }
+  if (sel.group !== null) return { host, groups, ungrouped: [], unlisted: [] }
+  return { host, groups, ...ungroupedDevices(fs, grouped, sel, names, configBytes, unlisted && !selectsAll(sel)) }
 }
 
-/** VFIO-bound PCI devices with no IOMMU group: shown so that a broken set-up is visible. */
-function ungroupedVfio(fs: FsReader, grouped: Set<string>, sel: Selection, names: NameDb | null, configBytes: number): Device[] {
-  const out: Device[] = []
+/** PCI devices with no IOMMU group: the VFIO-bound ones are shown so that a broken set-up is visible;
+ * with `others`, the selected ones that are not bound to VFIO are gathered too. */
+function ungroupedDevices(fs: FsReader, grouped: Set<string>, sel: Selection, names: NameDb | null, configBytes: number, others: boolean): { ungrouped: Device[]; unlisted: Device[] } {
+  const ungrouped: Device[] = []
+  const unlisted: Device[] = []
+  // The address parts of the selection, to skip the rest before reading all their files.
+  const byAddress = { ...sel, id: null, driver: null }
   for (const name of fs.list('/sys/bus/pci/devices') ?? []) {
     if (grouped.has(name)) continue
     const devPath = resolveLink(fs, '/sys/bus/pci/devices/' + name)
     const drv = devPath === null ? null : fs.readLink(devPath + '/driver')
-    // Only VFIO-bound devices matter here; skip the rest before reading all their files.
-    if (devPath === null || drv === null || !isVfioDriver(drv.slice(drv.lastIndexOf('/') + 1))) continue
-    const d = readDevice(fs, name, devPath, names, configBytes)
-    if (d.vfioDriver && matches(sel, d, null)) out.push(d)
+    if (devPath !== null && drv !== null && isVfioDriver(drv.slice(drv.lastIndexOf('/') + 1))) {
+      const d = readDevice(fs, name, devPath, names, configBytes)
+      if (d.vfioDriver && matches(sel, d, null)) {
+        ungrouped.push(d)
+        continue
+      }
+    }
+    if (!others || !matches(byAddress, { address: name, pci: null, driver: null }, null)) continue
+    const d = attempt(() => readDevice(fs, name, `/sys/bus/pci/devices/${name}`, names, 0))
+    if (d.ok && matches(sel, d.v, null)) unlisted.push(d.v)
   }
-  return out
+  return { ungrouped, unlisted }
 }

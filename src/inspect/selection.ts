@@ -27,6 +27,11 @@ export interface Selection {
 
 export const ALL: Selection = { slot: null, name: null, id: null, group: null, driver: null }
 
+/** True when nothing was selected: every device is shown (and check takes the ones meant for VFIO). */
+export function selectsAll(sel: Selection): boolean {
+  return sel.slot === ALL.slot && sel.name === ALL.name && sel.id === ALL.id && sel.group === ALL.group && sel.driver === ALL.driver
+}
+
 function hexField(s: string, max: number, what: string, arg: string): number | null {
   if (s === '' || s === '*') return null
   if (!/^[0-9a-fA-F]+$/.test(s)) throw new UsageError(`-s ${arg}: ${what} "${s}" is not hexadecimal; expected [[[[domain]:]bus]:][dev][.fn], e.g. -s 01:00.0`)

@@ -1,6 +1,7 @@
 // Linux errno numbers ↔ names ↔ short messages (asm-generic/errno-base.h + errno.h: the numbering of
 // x86-64, arm64, riscv64 and s390x; alpha, mips, parisc and sparc differ and are not supported).
 // Messages follow glibc's strerror(). Checked against node's os.constants.errno in test/abi/errno.test.ts.
+import type { ProbeError } from '../model/types.js'
 
 const TABLE: readonly (readonly [number, string, string])[] = [
   [1, 'EPERM', 'Operation not permitted'],
@@ -89,3 +90,9 @@ export function errnoNumber(name: string): number | null {
 
 /** Every errno this table names, ascending. */
 export const ERRNO_NUMBERS: readonly number[] = Object.freeze(TABLE.map((e) => e[0]))
+
+/** A failure lsvfio decides itself in the kernel's terms (a refused request, a missing backend): the
+ * errno comes from its name, so no caller writes a number. */
+export function errnoError(op: string, code: 'EINVAL' | 'ENODEV', path: string, hint: string): ProbeError {
+  return { op, errno: errnoNumber(code) ?? 0, code, path, hint }
+}

@@ -119,6 +119,10 @@ export interface JsonCheckDocument {
   schemaVersion: typeof CHECK_SCHEMA_VERSION
   kind: 'check'
   tool: { name: 'lsvfio'; version: string }
+  /** The host this run read; null for a replay (--from) or a --sysfs-root tree (additive, optional). */
+  hostname?: string | null
+  /** When the run gathered, ISO 8601 UTC (additive, optional). */
+  time?: string
   argv: string[] | null
   opened: boolean
   exitCode: number

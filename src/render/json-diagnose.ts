@@ -91,11 +91,13 @@ const verdict = (v: Verdict): JsonVerdict => ({
   source: v.source,
 })
 
-export function toCheckJson(r: CheckReport, d: Diagnostics | undefined, meta: { version: string; argv?: string[] }): JsonCheckDocument {
+export function toCheckJson(r: CheckReport, d: Diagnostics | undefined, meta: { version: string; argv?: string[]; hostname?: string | null | undefined; now?: Date | undefined }): JsonCheckDocument {
   return {
     schemaVersion: CHECK_SCHEMA_VERSION,
     kind: 'check',
     tool: { name: 'lsvfio', version: meta.version },
+    ...(meta.hostname !== undefined ? { hostname: meta.hostname } : {}),
+    ...(meta.now !== undefined ? { time: meta.now.toISOString() } : {}),
     argv: meta.argv === undefined ? null : [...meta.argv],
     opened: r.opened,
     exitCode: r.exitCode,

@@ -240,6 +240,10 @@ export interface JsonGroup {
 export interface JsonDocument {
   schemaVersion: typeof SCHEMA_VERSION
   tool: { name: 'lsvfio'; version: string }
+  /** The host this run read; null for a replay (--from) or a --sysfs-root tree (additive, optional). */
+  hostname?: string | null
+  /** When the run gathered, ISO 8601 UTC (additive, optional). */
+  time?: string
   argv: string[] | null
   opened: boolean
   failures: number

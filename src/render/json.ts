@@ -128,7 +128,7 @@ function host(h: HostInfo): JsonHost {
   }
 }
 
-function iommuInfo(i: IommuInfo): JsonIommuInfo {
+function iommuInfo(i: IommuInfo, b: boolean): JsonIommuInfo {
   const m = i.migration
   return {
     flags: i.flags,
@@ -138,22 +138,22 @@ function iommuInfo(i: IommuInfo): JsonIommuInfo {
     dmaAvail: i.dmaAvail,
     migration: m === null ? null : { flags: m.flags, pgsizeBitmap: u64(m.pgsizeBitmap), maxDirtyBitmapSize: u64(m.maxDirtyBitmapSize) },
     caps: i.caps.map(jsonCap),
-    raw: jsonRaw(i.raw),
+    raw: jsonRaw(i.raw, b),
   }
 }
 
-/** A raw reply as hex with its labelled fields; null when not gathered or not asked for. */
-export function jsonRaw(r: RawReply | undefined): JsonRaw | null {
-  if (r === undefined || !withBytes) return null
+/** A raw reply as hex with its labelled fields; null when not gathered or not asked for (b). */
+function jsonRaw(r: RawReply | undefined, b: boolean): JsonRaw | null {
+  if (r === undefined || !b) return null
   return { op: r.op, bytes: bytesHex(r.bytes), fields: r.fields.map((f) => ({ offset: f.offset, size: f.size, label: f.label })), fault: r.fault ?? null }
 }
 
-function container(c: ContainerInfo): JsonContainer {
+function container(c: ContainerInfo, b: boolean): JsonContainer {
   return {
     apiVersion: c.apiVersion,
     extensions: c.extensions.map((e) => ({ id: e.id, name: e.name, value: e.value })),
     model: c.model,
-    iommuInfo: c.iommuInfo === null ? null : probe(c.iommuInfo, iommuInfo),
+    iommuInfo: c.iommuInfo === null ? null : probe(c.iommuInfo, (i) => iommuInfo(i, b)),
   }
 }
 
@@ -184,7 +184,7 @@ function pci(p: PciIdentity): JsonPci {
   }
 }
 
-function region(r: Region): JsonRegion {
+function region(r: Region, b: boolean): JsonRegion {
   return {
     index: r.index,
     flags: r.flags,
@@ -193,21 +193,21 @@ function region(r: Region): JsonRegion {
     offset: u64(r.offset),
     caps: r.caps.map(jsonCap),
     absent: r.absent,
-    raw: jsonRaw(r.raw),
+    raw: jsonRaw(r.raw, b),
   }
 }
 
-const irq = (q: Irq): JsonIrq => ({ index: q.index, flags: q.flags, flagNames: [...q.flagNames], count: q.count, raw: jsonRaw(q.raw) })
+const irq = (q: Irq, b: boolean): JsonIrq => ({ index: q.index, flags: q.flags, flagNames: [...q.flagNames], count: q.count, raw: jsonRaw(q.raw, b) })
 
 const config = (c: ConfigSpace): JsonConfig => ({ bytes: bytesHex(c.bytes), virtualized: c.virtualized.map((v) => ({ offset: v.offset, size: v.size, what: v.what })) })
 
 const regionDump = (d: RegionDump): JsonRegionDump => ({ index: d.index, offset: u64(d.offset), bytes: bytesHex(d.bytes) })
 
-const hotReset = (h: HotResetInfo): JsonHotReset => ({
+const hotReset = (h: HotResetInfo, b: boolean): JsonHotReset => ({
   flags: h.flags,
   flagNames: [...h.flagNames],
   devices: h.devices.map((d) => ({ groupOrDevid: d.groupOrDevid, address: d.address })),
-  raw: jsonRaw(h.raw),
+  raw: jsonRaw(h.raw, b),
 })
 
 const hwInfo = (h: HwInfo): JsonHwInfo => ({
@@ -219,7 +219,7 @@ const hwInfo = (h: HwInfo): JsonHwInfo => ({
   dataLen: h.dataLen,
 })
 
-function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
+function vfioDevice(v: VfioDeviceView, b: boolean): JsonVfioDevice {
   return {
     via: v.via,
     iommufd: v.iommufd === null ? null : { devid: v.iommufd.devid, hwInfo: probe(v.iommufd.hwInfo, hwInfo) },
@@ -228,9 +228,9 @@ function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
     numRegions: v.numRegions,
     numIrqs: v.numIrqs,
     caps: v.caps.map(jsonCap),
-    regions: v.regions.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, region) })),
-    irqs: v.irqs.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, irq) })),
-    hotReset: v.hotReset === null ? null : probeOrQuirk(v.hotReset, hotReset),
+    regions: v.regions.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, (r) => region(r, b)) })),
+    irqs: v.irqs.map((e) => ({ index: e.index, name: e.name, info: probeOrQuirk(e.info, (q) => irq(q, b)) })),
+    hotReset: v.hotReset === null ? null : probeOrQuirk(v.hotReset, (h) => hotReset(h, b)),
     features: v.features.map((f) => ({
       id: f.id,
       name: f.name,
@@ -238,9 +238,9 @@ function vfioDevice(v: VfioDeviceView): JsonVfioDevice {
       detail: f.detail === undefined ? null : [...f.detail],
       error: f.error === undefined ? null : jsonError(f.error),
     })),
-    config: v.config === null || !withBytes ? null : probe(v.config, config),
-    regionDump: v.regionDump === undefined || !withBytes ? null : probe(v.regionDump, regionDump),
-    raw: jsonRaw(v.raw),
+    config: v.config === null || !b ? null : probe(v.config, config),
+    regionDump: v.regionDump === undefined || !b ? null : probe(v.regionDump, regionDump),
+    raw: jsonRaw(v.raw, b),
   }
 }
 
@@ -255,7 +255,7 @@ function ofNode(n: OfNode): JsonOfNode {
   }
 }
 
-export function jsonDevice(d: Device): JsonDevice {
+function jsonDevice(d: Device, b: boolean): JsonDevice {
   return {
     address: d.address,
     bus: d.bus,
@@ -269,8 +269,8 @@ export function jsonDevice(d: Device): JsonDevice {
     numaNode: d.numaNode,
     ofNode: d.ofNode === null ? null : ofNode(d.ofNode),
     cdev: d.cdev,
-    sysfsConfig: d.sysfsConfig === null || !withBytes ? null : bytesHex(d.sysfsConfig),
-    vfio: d.vfio === null ? null : probe(d.vfio, vfioDevice),
+    sysfsConfig: d.sysfsConfig === null || !b ? null : bytesHex(d.sysfsConfig),
+    vfio: d.vfio === null ? null : probe(d.vfio, (v) => vfioDevice(v, b)),
     ...(d.predicted === undefined ? {} : { predicted: jsonPredicted(d.predicted) }),
     ...(d.agreement === undefined ? {} : { agreement: d.agreement.map((a) => ({ ...a })) }),
   }
@@ -304,7 +304,7 @@ function jsonPredicted(p: PredictedView): JsonPredicted {
   }
 }
 
-function group(g: IommuGroup): JsonGroup {
+function group(g: IommuGroup, b: boolean): JsonGroup {
   return {
     id: g.id,
     name: g.noiommu ? `noiommu-${g.id}` : String(g.id),
@@ -312,37 +312,39 @@ function group(g: IommuGroup): JsonGroup {
     domainType: g.domainType,
     node: devNode(g.node),
     viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
-    status: g.status === null ? null : probe(g.status, (s) => ({ flags: s.flags, viable: s.viable, containerSet: s.containerSet, raw: jsonRaw(s.raw) })),
-    container: g.container === null ? null : probe(g.container, container),
-    devices: g.devices.map(jsonDevice),
+    status: g.status === null ? null : probe(g.status, (s) => ({ flags: s.flags, viable: s.viable, containerSet: s.containerSet, raw: jsonRaw(s.raw, b) })),
+    container: g.container === null ? null : probe(g.container, (c) => container(c, b)),
+    devices: g.devices.map((d) => jsonDevice(d, b)),
   }
 }
 
 /** Byte-carrying fields (config, sysfsConfig, regionDump, raw replies) are filled only when a byte mode
- * (-x, --hexdump, --read-region) asked for them, else null. Set for the duration of one toJson call:
- * building them and nulling them after cost a walk of the whole document (~0.3 s for 4,096 devices).
- * (A capability's own `raw` payload is a string and stays: it is part of the decoded chain.) */
-let withBytes = false
-
-export function toJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[]; bytes?: boolean }): JsonDocument {
-  withBytes = meta.bytes === true
-  try {
-    return fullJson(inv, meta)
-  } finally {
-    withBytes = false
-  }
+ * (-x, --hexdump, --read-region) asked for them (meta.bytes), else null: the flag is handed down, so
+ * nothing is built only to be dropped. (A capability's own `raw` payload is a string and stays: it is
+ * part of the decoded chain.) */
+export interface JsonMeta {
+  version: string
+  opened: boolean
+  argv?: string[]
+  bytes?: boolean
+  /** This run's host name (null for a replay) and time: documents of many hosts can be merged. */
+  hostname?: string | null | undefined
+  now?: Date | undefined
 }
 
-function fullJson(inv: Inventory, meta: { version: string; opened: boolean; argv?: string[] }): JsonDocument {
+export function toJson(inv: Inventory, meta: JsonMeta): JsonDocument {
+  const b = meta.bytes === true
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'lsvfio', version: meta.version },
+    ...(meta.hostname !== undefined ? { hostname: meta.hostname } : {}),
+    ...(meta.now !== undefined ? { time: meta.now.toISOString() } : {}),
     argv: meta.argv === undefined ? null : [...meta.argv],
     opened: meta.opened,
     failures: inv.failures,
     host: host(inv.host),
-    groups: inv.groups.map(group),
-    ungrouped: inv.ungrouped.map(jsonDevice),
+    groups: inv.groups.map((g) => group(g, b)),
+    ungrouped: inv.ungrouped.map((d) => jsonDevice(d, b)),
     diagnostics: inv.diagnostics === undefined ? null : jsonDiagnostics(inv.diagnostics),
   }
 }

@@ -4,7 +4,7 @@
 import type { Device, OfInterrupt, OfReg } from '../model/types.js'
 import { formatSize, hex } from './format.js'
 import type { Style } from './style.js'
-import type { TreeNode } from './tree.js'
+import type { TreeNode } from './tree-node.js'
 import type { ViewOptions } from './view.js'
 
 const cellList = (cells: readonly number[]): string => `<${cells.map((c) => hex(c)).join(' ')}>`

@@ -6,40 +6,9 @@ import type { Style } from './style.js'
 import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
+import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
-
-export const NO_OPEN_NOTE = 'nothing was opened: VFIO regions, IRQs and reset are predicted from sysfs; --open asks the kernel (and resets idle devices that have a reset method)'
-
-function hasModule(inv: Inventory, name: string): boolean {
-  const want = name.replace(/-/g, '_')
-  return inv.host.modules.some((m) => m.replace(/-/g, '_') === want)
-}
-
-/** Why nothing (or nothing usable) is listed, with the fix. Shown at every verbosity. */
-export function hostProblems(inv: Inventory, style: Style): string[] {
-  const lines: string[] = []
-  const h = inv.host
-  const anyVfio = inv.groups.some((g) => g.devices.some((d) => d.vfioDriver)) || inv.ungrouped.length > 0
-  if (inv.groups.length === 0 && inv.ungrouped.length === 0) {
-    if (h.groupCount === 0 && h.iommus.length === 0 && h.noiommuEnabled !== true) {
-      lines.push(style.bad('No IOMMU groups: no IOMMU is active (/sys/class/iommu is empty).'))
-      lines.push(`  ${style.warn('fix:')} enable VT-d / AMD-Vi in the firmware, add intel_iommu=on (Intel) or amd_iommu=on (AMD)`)
-      lines.push('       to the kernel command line, and reboot.')
-    } else if (h.groupCount === 0) {
-      lines.push(style.bad('No IOMMU groups in /sys/kernel/iommu_groups.'))
-    } else {
-      lines.push(style.warn(`No IOMMU group matched the selection (${plural(h.groupCount, 'group')} on this host).`))
-    }
-  }
-  if (!anyVfio && !hasModule(inv, 'vfio_pci') && !hasModule(inv, 'vfio_platform')) {
-    lines.push(style.warn('No VFIO driver is loaded (vfio-pci / vfio-platform).'))
-    lines.push(`  ${style.warn('fix:')} modprobe vfio-pci, then bind devices to it (driver_override or new_id).`)
-  }
-  if (h.noiommuEnabled === true)
-    lines.push(style.warn('No-IOMMU mode is enabled: noiommu-N groups have no DMA protection (the kernel is tainted).'))
-  return lines
-}
 
 /** "Host: kernel …, IOMMU dmar0, 17 IOMMU groups, modules …" for verbose ≥ 1. */
 function hostSummary(inv: Inventory, style: Style): string[] {
@@ -59,7 +28,7 @@ function hostSummary(inv: Inventory, style: Style): string[] {
 export function renderText(inv: Inventory, view: ViewOptions, style: Style): string[] {
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblems(inv, style))
+  lines.push(...hostProblemLines(inv, style))
   const diag = inv.diagnostics
   if (diag !== undefined) lines.push(...blockingFindingLines(diag, style))
   if (view.verbose >= 1) lines.push(...hostSummary(inv, style))

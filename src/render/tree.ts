@@ -8,13 +8,9 @@ import { deviceLabel } from './text-device.js'
 import { holderSuffix } from './text-diagnose.js'
 import { groupHeader } from './text-group.js'
 import { hostResourceString } from './text-vfio.js'
-import { NO_OPEN_NOTE, hostProblems } from './text.js'
+import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
+import type { TreeNode } from './tree-node.js'
 import type { ViewOptions } from './view.js'
-
-export interface TreeNode {
-  label: string
-  children: TreeNode[]
-}
 
 const leaf = (label: string): TreeNode => ({ label, children: [] })
 
@@ -122,7 +118,7 @@ function groupNode(g: IommuGroup, view: ViewOptions, style: Style): TreeNode {
 export function renderTree(inv: Inventory, view: ViewOptions, style: Style): string[] {
   const lines: string[] = []
   if (!inv.opened) lines.push(style.warn(`Note: ${NO_OPEN_NOTE}`))
-  lines.push(...hostProblems(inv, style))
+  lines.push(...hostProblemLines(inv, style))
   const roots = inv.groups.map((g) => {
     const n = groupNode(g, view, style)
     return { ...n, label: n.label + holderSuffix(g, inv.diagnostics, style) }

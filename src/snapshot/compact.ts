@@ -3,7 +3,7 @@
 // every hex string of 32 characters or more is written once in `blobs` and referred to as "@N" (the
 // functions of an SR-IOV device answer with the same bytes). A 4,096-function host: 36 MB as version 1,
 // 14 MB as version 2, and JSON.parse a third of the time. In memory both are the flat SnapshotDoc.
-import { FLAT_VERSION, type FsEntry, type IoctlEntry, isRecord, SNAPSHOT_FORMAT, type SnapshotDoc, snapshotHeader, unusable } from './format.js'
+import { FLAT_VERSION, type FsEntry, type IoctlEntry, isRecord, SNAPSHOT_FORMAT, type SnapshotDoc, snapshotHeader, unusable } from './doc.js'
 
 export const COMPACT_VERSION = 2
 

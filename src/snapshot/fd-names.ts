@@ -2,7 +2,7 @@
 // (a group, the container attached to group 12, device 0000:01:00.0) rather than by its number.
 import * as U from '../kernel/abi/vfio-uapi.js'
 import type { IoctlArg } from '../kernel/sys.js'
-import { argKey } from './format.js'
+import { argKey } from './doc.js'
 
 /** The argument as given, for naming after the call: a copy of the buffers that carry an fd number
  * (the seam may write into them); the others are not read after the call and are not copied. */

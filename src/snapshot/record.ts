@@ -3,7 +3,7 @@ import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
 import { FdNames, namingArg } from './fd-names.js'
-import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './format.js'
+import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './doc.js'
 
 export class Recording {
   readonly doc: SnapshotDoc

@@ -5,7 +5,7 @@ import { FsError } from '../inspect/fs.js'
 import type { IoctlArg, Sys } from '../kernel/sys.js'
 import { type CompactDoc, compactRest, deref } from './compact.js'
 import { FdNames, namingArg } from './fd-names.js'
-import { type FsEntry, fromHex, type IoctlEntry, type SnapshotDoc } from './format.js'
+import { type FsEntry, fromHex, type IoctlEntry, type SnapshotDoc } from './doc.js'
 
 const ENODATA = 61
 

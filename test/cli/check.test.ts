@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CHECK_EXIT_HELP, parseArgs } from '../../src/cli/program.js'
+import { parseArgs } from '../../src/cli/program.js'
 import { UsageError } from '../../src/errors.js'
-import { CHECK_EXIT } from '../../src/inspect/verdict.js'
+import { CHECK_EXIT, CHECK_EXIT_HELP } from '../../src/cli/exit.js'
 import { proc, rawLinks, self } from '../helpers/fake-proc.js'
 import { makeTree, pciDevice } from '../helpers/fake-sysfs.js'
 
@@ -25,11 +25,10 @@ describe('parseArgs: check and completion', () => {
     expect(p.kind === 'run' && p.options).toMatchObject({ command: 'check', quiet: true, gather: { open: true }, selection: { slot: { domain: 0, bus: 7, dev: 1, fn: 0 } } })
     // --sysfs-root never opens, as in the listing.
     const t = parseArgs(['check', '--open', '--sysfs-root', '/tmp/x'], '0')
-    expect(t.kind === 'run' && t.options.gather.open).toBe(false)
+    expect(t.kind === 'run' && t.options.command === 'check' && t.options.gather.open).toBe(false)
     // Where the host comes from may also come first, as for the listing.
-    expect(parseArgs(['--from', 'snap.json', '--color', 'never', 'check', '-q'], '0')).toMatchObject({ kind: 'run', options: { command: 'check', from: 'snap.json', color: 'never', quiet: true } })
-    expect(parseArgs([], '0')).toMatchObject({ kind: 'run', options: { format: 'text' } })
-    expect((parseArgs([], '0') as { options: { command?: string } }).options.command).toBeUndefined()
+    expect(parseArgs(['--from', 'snap.json', '--color', 'never', 'check', '-q'], '0')).toMatchObject({ kind: 'run', options: { command: 'check', source: { from: 'snap.json' }, color: 'never', quiet: true } })
+    expect(parseArgs([], '0')).toMatchObject({ kind: 'run', options: { command: 'list', format: 'text' } })
   })
 
   it('refuses what makes no sense, saying where to look', () => {

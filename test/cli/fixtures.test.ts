@@ -24,15 +24,18 @@ function replay(dir: string, ...args: string[]): { stdout: string; status: numbe
   return { stdout: r.stdout, status: r.status, stderr: r.stderr.replace(/^lsvfio: --open: opening .*\n/, '') }
 }
 
-// The captured JSON predates the sysfs prediction: compared on everything else. The prediction is
-// compared with the kernel's answers in the test below.
-// failures counts only what went wrong unexpectedly now (busy and non-viable are states).
-const strip = (d: JsonDocument): JsonDocument => ({
-  ...d,
-  argv: null,
-  failures: 0,
-  groups: d.groups.map((g) => ({ ...g, devices: g.devices.map(({ predicted: _p, agreement: _a, ...rest }) => rest) })),
-})
+// The run's own arguments, host name and time are not the host's. The captured JSON predates the sysfs
+// prediction: compared on everything else (the prediction is compared with the kernel's answers below),
+// and failures counts only what went wrong unexpectedly now (busy and non-viable are states).
+const strip = (d: JsonDocument): JsonDocument => {
+  const { hostname: _h, time: _t, ...rest } = d
+  return {
+    ...rest,
+    argv: null,
+    failures: 0,
+    groups: d.groups.map((g) => ({ ...g, devices: g.devices.map(({ predicted: _p, agreement: _a, ...dev }) => dev) })),
+  }
+}
 
 describe.each(dirs)('fixture %s', (dir) => {
   const live = JSON.parse(readFileSync(path.join(FIX, dir, 'lsvfio.json'), 'utf8')) as JsonDocument

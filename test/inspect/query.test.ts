@@ -91,7 +91,7 @@ describe('inspect with a fake kernel', () => {
   it('gathers container, device, regions with caps, IRQs, hot reset and features; closes every fd', () => {
     const { h, sys, cleanup } = host({ extensions: { 1: 1, 3: 1, 9: 1 }, iommuInfo, devices: { '0000:01:00.0': nvme }, config: { '0000:01:00.0': nvmeConfig } })
     try {
-      const inv = inspect(h, ALL, { open: true, via: 'auto' })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' }).inventory
       expect(inv.failures).toBe(0)
       const g = group(inv, 12)
       expect(g?.status).toMatchObject({ ok: true, value: { flags: 1, viable: true, containerSet: false } })
@@ -127,7 +127,7 @@ describe('inspect with a fake kernel', () => {
   it('turns EBUSY on the group into data with a hint: a state, not a failure (exit 0)', () => {
     const { h, sys, cleanup } = host({ openErrors: { '/dev/vfio/12': -16 }, devices: {} })
     try {
-      const inv = inspect(h, ALL, { open: true, via: 'auto' })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' }).inventory
       const g = group(inv, 12)
       expect(g?.status).toMatchObject({ ok: false, error: { op: 'open', code: 'EBUSY', path: '/dev/vfio/12' } })
       expect(g?.status?.ok === false && g.status.error.hint).toMatch(/fuser -v \/dev\/vfio\/12/)
@@ -142,7 +142,7 @@ describe('inspect with a fake kernel', () => {
   it('reports a non-viable group without attaching a container', () => {
     const { h, sys, cleanup } = host({ groupFlags: 0, devices: { '0000:01:00.0': nvme } })
     try {
-      const inv = inspect(h, ALL, { open: true, via: 'auto' })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' }).inventory
       expect(group(inv, 12)?.devices[0]?.vfio).toMatchObject({ ok: false, error: { code: 'NOT_VIABLE' } })
       expect(sys.calls.some((c) => c.req === REQ.SET_CONTAINER)).toBe(false)
     } finally {
@@ -153,7 +153,7 @@ describe('inspect with a fake kernel', () => {
   it('marks a looped capability chain (a failure: exit 2) and treats ERR EINVAL as a quirk', () => {
     const { h, cleanup } = host({ extensions: { 3: 1 }, iommuInfo, devices: { '0000:01:00.0': looped } })
     try {
-      const inv = inspect(h, ALL, { open: true, via: 'auto' })
+      const inv = inspect(h, ALL, { open: true, via: 'auto' }).inventory
       const v = group(inv, 12)?.devices[0]?.vfio
       if (!v?.ok) throw new Error('device not gathered')
       const bar0 = v.value.regions[0]?.info as { ok: true; value: Region }
@@ -168,7 +168,7 @@ describe('inspect with a fake kernel', () => {
   it('opens nothing with --no-open', () => {
     const { h, sys, cleanup } = host({ devices: { '0000:01:00.0': nvme } })
     try {
-      const inv = inspect(h, ALL, { open: false, via: 'auto' })
+      const inv = inspect(h, ALL, { open: false, via: 'auto' }).inventory
       expect(inv.opened).toBe(false)
       expect(group(inv, 12)?.devices[0]?.vfio).toBeNull()
       expect(sys.calls).toEqual([])

@@ -1,15 +1,29 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION, jsonText, toJson, type JsonDocument } from '../../src/render/json.js'
 import { device, failed, group, inventory, ok, pciView, quirk, region, regionEntry, vfioView } from '../helpers/builders.js'
 import { EVERY_CAP, allInventories, kitchenSinkInventory } from './rich-inventory.js'
+import { closed, loadSchema, withKeyEverywhere } from '../helpers/schema.js'
 
-const schema = JSON.parse(readFileSync(new URL('../../schema/lsvfio.schema.json', import.meta.url), 'utf8')) as object
+const schema = loadSchema('lsvfio.schema.json')
 const ajv = new Ajv2020({ allErrors: true, strict: true })
-const validate = ajv.compile(schema)
+// lsvfio's own output against the closed copy (drift); the contract tests below use the shipped one.
+const validate = ajv.compile(closed(schema))
+const ajvShipped = new Ajv2020({ allErrors: true, strict: true })
+const validateShipped = ajvShipped.compile(schema)
 
 const meta = { version: '0.1.0', opened: true, argv: ['--json'] }
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures')
+/** Keys added to the document after its first release: optional in the schema. */
+const ADDED_SINCE_FIRST_RELEASE = ['diagnostics']
+
+function withoutKeys(doc: unknown, keys: readonly string[]): unknown {
+  if (Array.isArray(doc)) return doc.map((d) => withoutKeys(d, keys))
+  if (doc === null || typeof doc !== 'object') return doc
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, withoutKeys(v, keys)]))
+}
 
 function errorsOf(doc: unknown): string {
   return validate(doc) ? '' : ajv.errorsText(validate.errors, { separator: '\n' })
@@ -34,6 +48,23 @@ describe('toJson against schema/lsvfio.schema.json', () => {
     const g = groups[0]!
     ;(g.devices as Record<string, unknown>[])[0]!.surprise = 1
     expect(errorsOf(doc)).toMatch(/must NOT have additional properties/)
+  })
+
+  it('the shipped schema takes documents of a newer minor lsvfio (unknown keys in every object)', () => {
+    for (const inv of [kitchenSinkInventory(), inventory()]) {
+      const newer = withKeyEverywhere(parsed(toJson(inv, meta)), 'addedLater')
+      expect(validateShipped(newer) ? '' : ajvShipped.errorsText(validateShipped.errors)).toBe('')
+      expect(validate(newer)).toBe(false)
+    }
+  })
+
+  it('the shipped schema takes documents of an older lsvfio: every recorded fixture, and keys added since left out', () => {
+    for (const fx of readdirSync(FIXTURES).filter((f) => existsSync(path.join(FIXTURES, f, 'lsvfio.json')))) {
+      const doc = JSON.parse(readFileSync(path.join(FIXTURES, fx, 'lsvfio.json'), 'utf8')) as unknown
+      expect(validateShipped(doc) ? '' : `${fx}: ${ajvShipped.errorsText(validateShipped.errors)}`).toBe('')
+    }
+    const older = withoutKeys(parsed(toJson(kitchenSinkInventory(), meta)), ADDED_SINCE_FIRST_RELEASE)
+    expect(validateShipped(older) ? '' : ajvShipped.errorsText(validateShipped.errors)).toBe('')
   })
 
   it('rejects u64 values given as numbers, a wrong schemaVersion, and a missing key', () => {
@@ -218,13 +249,13 @@ describe('toJson conventions', () => {
 })
 
 describe('schema documentation', () => {
-  it('has a title and a description on every property and additionalProperties: false on every object', () => {
+  it('has a title and a description on every property, and no closed object (additive changes stay valid)', () => {
     const problems: string[] = []
     const walk = (node: unknown, at: string): void => {
       if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`))
       if (node === null || typeof node !== 'object') return
       const o = node as Record<string, unknown>
-      if (o.type === 'object' && o.additionalProperties !== false) problems.push(`${at}: additionalProperties`)
+      if (o.additionalProperties === false) problems.push(`${at}: additionalProperties: false`)
       if (o.properties !== undefined) {
         for (const [k, p] of Object.entries(o.properties as Record<string, Record<string, unknown>>)) {
           if (typeof p.title !== 'string' || typeof p.description !== 'string') problems.push(`${at}.${k}: title/description`)

@@ -112,8 +112,8 @@ describe('renderText, verbose 0', () => {
     expect(renderText(inv, v(0), plainStyle)).toMatchInlineSnapshot(`
       [
         "No IOMMU groups: no IOMMU is active (/sys/class/iommu is empty).",
-        "  fix: enable VT-d / AMD-Vi in the firmware, add intel_iommu=on (Intel) or amd_iommu=on (AMD)",
-        "       to the kernel command line, and reboot.",
+        "  fix: enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup",
+        "   or: boot with intel_iommu=on (Intel) or amd_iommu=on (AMD) and without iommu=off, then reboot",
         "No VFIO driver is loaded (vfio-pci / vfio-platform).",
         "  fix: modprobe vfio-pci, then bind devices to it (driver_override or new_id).",
       ]

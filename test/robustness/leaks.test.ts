@@ -11,7 +11,8 @@ import * as U from '../../src/kernel/abi/vfio-uapi.js'
 import { FfiSys } from '../../src/kernel/ffi-sys.js'
 import type { IoctlArg, Sys } from '../../src/kernel/sys.js'
 import { plainStyle } from '../../src/render/style.js'
-import { parseSnapshot, type SnapshotDoc } from '../../src/snapshot/format.js'
+import type { SnapshotDoc } from '../../src/snapshot/doc.js'
+import { parseSnapshot } from '../../src/snapshot/format.js'
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures')
@@ -134,7 +135,7 @@ describe('no leaks', () => {
       const before = openFds()
       const p = parseArgs(argv, 'test')
       if (p.kind !== 'run') throw new Error('not a run')
-      const { host } = composeHost(p.options, 'test', argv, new Date(0))
+      const { host } = composeHost(p.options.source, 'test', argv, new Date(0))
       const r = run(host, p.options, plainStyle, { version: 'test', argv })
       expect(r.stdout.length).toBeGreaterThan(1000)
       expect(openFds()).toEqual(before)

@@ -10,13 +10,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { JsonCheckDocument } from '../../src/render/json-diagnose-types.js'
 import type { JsonDocument } from '../../src/render/json-types.js'
 import { bootGuest, readOut, REPO, vmAvailable, type BootResult } from './harness.js'
+import { closed } from '../helpers/schema.js'
 
 const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 const avail = vmAvailable(['6.12'])
 const schema = (f: string): object => JSON.parse(readFileSync(path.join(REPO, 'schema', f), 'utf8')) as object
 const ajv = new Ajv2020({ allErrors: true, strict: true })
-const validateList = ajv.compile(schema('lsvfio.schema.json'))
-const validateCheck = ajv.compile(schema('lsvfio-check.schema.json'))
+// closed copies: every key lsvfio writes must be declared
+const validateList = ajv.compile(closed(schema('lsvfio.schema.json')))
+const validateCheck = ajv.compile(closed(schema('lsvfio-check.schema.json')))
 
 describe.skipIf(!avail.ok || !built)(`diagnostics on a real kernel${avail.ok && built ? '' : ` (skipped: ${built ? avail.why : 'no build (npm run build)'})`}`, () => {
   let boot: BootResult

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { REPO, VM_DIR, vmAvailable } from './harness.js'
 import { passiveEvidence, passiveReport, type PassiveEvidence } from './passive.js'
+import { closed } from '../helpers/schema.js'
 import { compareAll, runLsvfio, runLsvfioMode } from './run-lsvfio.js'
 
 /** --open names what it resets on stderr before it starts; the rest of stderr must be empty. */
@@ -28,7 +29,8 @@ function expectPassive(e: PassiveEvidence, minDevices: number): void {
 
 const BOOT_TIMEOUT = 300_000
 const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+// the closed copy: every key lsvfio writes must be declared
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(closed(schema))
 const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 
 const avail = vmAvailable()

@@ -1,6 +1,6 @@
 // VFIO_DEVICE_GET_IRQ_INFO predicted from sysfs, as vfio_pci_core.c answers it (vfio_pci_get_irq_count,
 // vfio_pci_ioctl_get_irq_info, vfio_config_init for the virtual interrupt pin).
-import { pciIrqName } from '../../kernel/abi/flags.js'
+import { pciIrqName } from '../../kernel/ids.js'
 import type { Device, PredictedIrq } from '../../model/types.js'
 import type { DeviceFacts, HostFacts } from './facts.js'
 import { errIrqRule, msixResizeRule } from './kernel-rules.js'

@@ -1,6 +1,6 @@
 // VFIO_DEVICE_GET_REGION_INFO predicted from sysfs, rule by rule as vfio_pci_core.c answers it
 // (vfio_pci_ioctl_get_region_info, vfio_pci_probe_mmaps); the same on 6.1, 6.12 and 7.3.
-import { pciRegionName } from '../../kernel/abi/flags.js'
+import { pciRegionName } from '../../kernel/ids.js'
 import type { Device, HostResource, PredictedRegion } from '../../model/types.js'
 import type { DeviceFacts, HostFacts } from './facts.js'
 

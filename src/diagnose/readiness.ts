@@ -2,9 +2,10 @@
 // and the memory-locking limit DMA mapping runs into. From sysfs and /proc only (no dmesg).
 import type { Credentials, Finding, HolderScan, Readiness } from '../model/diagnostics.js'
 import type { Device, HostInfo } from '../model/types.js'
-import type { FsReader } from './fs.js'
-import { list, readText } from './proc.js'
-import { isVfioDriver } from './sysfs-device.js'
+import type { FsReader } from '../inspect/fs.js'
+import { ENABLE_IOMMU, ENABLE_NOIOMMU, LOAD_VFIO_PCI } from './fixes.js'
+import { list, readText } from '../inspect/proc.js'
+import { isVfioDriver } from '../inspect/sysfs-device.js'
 
 const PARAMS = /^(intel_iommu|amd_iommu|iommu|iommu\.passthrough|iommu\.strict|intremap|vfio_iommu_type1\.allow_unsafe_interrupts|iommufd\.allow_unsafe_interrupts|vfio\.enable_unsafe_noiommu_mode|vfio[-_]pci\.ids|pcie_acs_override)(=|$)/
 
@@ -78,7 +79,7 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
       id: 'iommu',
       level: host.noiommuEnabled === true ? 'warn' : 'bad',
       text: off.length > 0 ? `no IOMMU: disabled on the kernel command line (${off.join(' ')})` : 'no IOMMU active: /sys/class/iommu is empty',
-      fix: ['enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup', 'boot with intel_iommu=on (Intel) or amd_iommu=on (AMD) and without iommu=off, then reboot'],
+      fix: ENABLE_IOMMU,
     })
   }
   // Remapping matters only with an IOMMU: no-IOMMU containers do not ask for it.
@@ -99,9 +100,9 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
       id: 'noiommu',
       level: 'info',
       text: noiommuAvailable ? 'no-IOMMU mode is available but off (unsafe; for DPDK-like drivers, never for VMs)' : 'no-IOMMU mode is not available in this kernel (CONFIG_VFIO_NOIOMMU)',
-      fix: noiommuAvailable ? ['unsafe: modprobe vfio enable_unsafe_noiommu_mode=1'] : [],
+      fix: noiommuAvailable ? [ENABLE_NOIOMMU] : [],
     })
-  if (missing.length > 0) add({ id: 'modules', level: 'bad', text: `VFIO modules missing: ${missing.join(' ')}`, fix: [`modprobe ${missing.includes('vfio_pci') ? 'vfio-pci' : missing.join(' ')}`] })
+  if (missing.length > 0) add({ id: 'modules', level: 'bad', text: `VFIO modules missing: ${missing.join(' ')}`, fix: [missing.includes('vfio_pci') ? LOAD_VFIO_PCI : `modprobe ${missing.join(' ')}`] })
   else add({ id: 'modules', level: 'ok', text: `VFIO modules: ${loaded.join(' ')}`, fix: [] })
   add({
     id: 'iommufd',

@@ -2,27 +2,18 @@
 // large, whether this user may open it; per device stale overrides, what opening resets, SR-IOV and
 // NUMA; and the host's readiness. Everything from sysfs and /proc: nothing here opens /dev/vfio.
 import type { Blocker, Credentials, DeviceDiagnosis, Diagnostics, GroupDiagnosis, HolderScan, NodeAccess, OverrideWarning } from '../model/diagnostics.js'
-import type { DevNode, Device, HostInfo, IommuGroup } from '../model/types.js'
-import type { FsReader } from './fs.js'
-import { deviceHolders, groupHolders } from './holders.js'
-import { list, readLink, readText, type Names } from './proc.js'
+import type { Facts, Gathered } from '../inspect/inspect.js'
+import type { DevNode, Device, Inventory, IommuGroup } from '../model/types.js'
+import { blockerFix } from './fixes.js'
+import type { FsReader } from '../inspect/fs.js'
+import { deviceHolders, groupHolders } from '../inspect/holders.js'
+import { list, readLink, readText, type Names } from '../inspect/proc.js'
 import { readReadiness } from './readiness.js'
 import { readSriov } from './sriov.js'
-import { isVfioDriver } from './sysfs-device.js'
+import { isVfioDriver } from '../inspect/sysfs-device.js'
 import { PciTopology, isolationOf, predictReset, type DeviceFacts } from './topology.js'
 
 const PCI = '/sys/bus/pci/devices'
-
-/** The command lines (alternatives, as root) that put a PCI device on vfio-pci. */
-export function bindFix(address: string, bound: boolean, vfioPciLoaded: boolean): string[] {
-  const pre = vfioPciLoaded ? '' : 'modprobe vfio-pci; '
-  const sysfs = [`echo vfio-pci > ${PCI}/${address}/driver_override`, ...(bound ? [`echo ${address} > ${PCI}/${address}/driver/unbind`] : []), `echo ${address} > /sys/bus/pci/drivers_probe`]
-  return [`${pre}driverctl set-override ${address} vfio-pci`, pre + sysfs.join('; ')]
-}
-
-function blockerFix(address: string, vfioPciLoaded: boolean): string[] {
-  return [...bindFix(address, true, vfioPciLoaded), `echo ${address} > ${PCI}/${address}/driver/unbind   # or leave it without a driver (also viable, until the next probe)`]
-}
 
 function overrideWarning(fs: FsReader, d: Device): OverrideWarning | null {
   const ov = d.driverOverride
@@ -75,26 +66,14 @@ export function nodeAccess(node: DevNode, self: Credentials, names: Names, noiom
   }
 }
 
-export interface DiagnoseGroup {
-  group: IommuGroup
-  /** Every member, also those the selection hides: viability and isolation need them all. */
-  members: readonly Device[]
-}
-
-export interface DiagnoseInput {
-  host: HostInfo
-  groups: readonly DiagnoseGroup[]
-  ungrouped: readonly Device[]
-  holders: HolderScan
-  self: Credentials | null
-  names: Names
-}
-
-export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
-  const { host, holders, self, names } = input
+/** The judgement of one run's gathered facts. Still reads the sysfs files only it needs (topology,
+ * SR-IOV, overrides' drivers, readiness parameters); nothing opens /dev/vfio. */
+export function diagnose(fs: FsReader, inventory: Inventory, facts: Facts): Diagnostics {
+  const { host } = inventory
+  const { holders, self, names } = facts
   const topo = new PciTopology(fs)
   const factCache = new Map<string, DeviceFacts>()
-  const facts = (a: string): DeviceFacts => {
+  const busFacts = (a: string): DeviceFacts => {
     let f = factCache.get(a)
     if (f === undefined) {
       const g = readLink(fs, `${PCI}/${a}/iommu_group`)
@@ -105,7 +84,9 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
     return f
   }
   const vfioPciLoaded = host.modules.includes('vfio_pci') || list(fs, '/sys/bus/pci/drivers/vfio-pci') !== null
-  const groups: GroupDiagnosis[] = input.groups.map(({ group: g, members }) => {
+  const membersOf = (g: IommuGroup): readonly Device[] => facts.members.get(g.id) ?? g.devices
+  const groups: GroupDiagnosis[] = inventory.groups.map((g) => {
+    const members = membersOf(g)
     // Only a group meant for VFIO gets fix commands: moving a host's own devices (its disk, its NIC) is no fix.
     const meant = members.some((m) => m.vfioDriver || (m.driverOverride !== null && isVfioDriver(m.driverOverride)))
     const blockers: Blocker[] = g.viability.blockers.map((b) => ({ ...b, fix: meant && members.find((m) => m.address === b.address)?.pci != null ? blockerFix(b.address, vfioPciLoaded) : [] }))
@@ -123,7 +104,7 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
     }
   })
   const inUse = (a: string): boolean => {
-    const g = facts(a).group
+    const g = busFacts(a).group
     return g !== null && groupHolders(holders, g, [a]).length > 0
   }
   const device = (d: Device, group: number | null): DeviceDiagnosis => {
@@ -132,13 +113,18 @@ export function diagnose(fs: FsReader, input: DiagnoseInput): Diagnostics {
       address: d.address,
       group,
       override: overrideWarning(fs, d),
-      reset: predictReset(d, topo, facts),
+      reset: predictReset(d, topo, busFacts),
       sriov: d.pci === null ? null : readSriov(fs, d.address, inUse),
       numa: { node: d.numaNode === null || d.numaNode < 0 ? null : d.numaNode, cpus: vfio ? (readText(fs, `/sys/bus/${d.bus}/devices/${d.address}/local_cpulist`)?.trim() ?? null) : null },
       holders: deviceHolders(holders, d.address).map((h) => h.pid),
     }
   }
-  const devices = [...input.groups.flatMap(({ group: g }) => g.devices.map((d) => device(d, g.id))), ...input.ungrouped.map((d) => device(d, null))]
-  const all = [...input.groups.flatMap((x) => x.members), ...input.ungrouped]
+  const devices = [...inventory.groups.flatMap((g) => g.devices.map((d) => device(d, g.id))), ...inventory.ungrouped.map((d) => device(d, null))]
+  const all = [...inventory.groups.flatMap(membersOf), ...inventory.ungrouped]
   return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices }
+}
+
+/** The inventory with its diagnostics, when facts for them were gathered. */
+export function judged(fs: FsReader, g: Gathered): Inventory {
+  return g.facts === null ? g.inventory : { ...g.inventory, diagnostics: diagnose(fs, g.inventory, g.facts) }
 }

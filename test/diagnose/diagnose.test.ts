@@ -3,7 +3,9 @@
 // bridge, node permissions for an unprivileged lsvfio, and the hot-reset scope from the topology.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Diagnostics } from '../../src/model/diagnostics.js'
+import { judged } from '../../src/diagnose/diagnose.js'
 import { inspect } from '../../src/inspect/inspect.js'
+import type { Inventory } from '../../src/model/types.js'
 import { NodeFs } from '../../src/inspect/node-fs.js'
 import { ALL } from '../../src/inspect/selection.js'
 import type { FsReader } from '../../src/inspect/fs.js'
@@ -73,12 +75,12 @@ const NODES = {
   '/dev/vfio/22': { mode: 0o600, uid: 0, gid: 0 },
 }
 
-function diagnoseTree(tree: Tree, nodes: Record<string, { mode: number; uid: number; gid: number }> = NODES): { fs: FsReader; diag: Diagnostics; inv: ReturnType<typeof inspect> } {
+function diagnoseTree(tree: Tree, nodes: Record<string, { mode: number; uid: number; gid: number }> = NODES): { fs: FsReader; diag: Diagnostics; inv: Inventory } {
   const t = makeTree(tree)
   rawLinks(t.root, { '/proc/self': '4242' })
   cleanups.push(t.cleanup)
   const fs = new NodesFs(new NodeFs(t.root), nodes)
-  const inv = inspect({ fs, sys: new FakeSys({ devices: {} }), names: null }, ALL, { open: false, via: 'auto' })
+  const inv = judged(fs, inspect({ fs, sys: new FakeSys({ devices: {} }), names: null }, ALL, { open: false, via: 'auto' }))
   if (inv.diagnostics === undefined) throw new Error('no diagnostics')
   return { fs, diag: inv.diagnostics, inv }
 }
@@ -200,8 +202,8 @@ describe('diagnose', () => {
     cleanups.push(t.cleanup)
     const fs = new NodesFs(new NodeFs(t.root), NODES)
     const host = { fs, sys: new FakeSys({ devices: {}, openErrors: { '/dev/vfio/21': -16 } }), names: null }
-    expect(inspect(host, ALL, { open: false, via: 'auto', diagnose: false }).diagnostics).toBeUndefined()
-    const busy = inspect(host, { ...ALL, group: 21 }, { open: true, via: 'group', diagnose: false })
+    expect(inspect(host, ALL, { open: false, via: 'auto', diagnose: false }).facts).toBeNull()
+    const busy = judged(fs, inspect(host, { ...ALL, group: 21 }, { open: true, via: 'group', diagnose: false }))
     expect(busy.groups[0]?.status).toMatchObject({ ok: false, error: { code: 'EBUSY', hint: 'group 21 is open in pid 300 (qemu-system-x86, VM "vf-vm", user root); stop it (or wait for it to exit) first' } })
     expect(busy.diagnostics?.groups[0]?.holders).toEqual([300])
   })

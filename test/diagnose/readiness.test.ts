@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Credentials } from '../../src/model/diagnostics.js'
 import { NodeFs } from '../../src/inspect/node-fs.js'
-import { interruptEvidence, readReadiness } from '../../src/inspect/readiness.js'
+import { interruptEvidence, readReadiness } from '../../src/diagnose/readiness.js'
 import { scanHost } from '../../src/inspect/scan.js'
 import { device } from '../helpers/builders.js'
 import { NodesFs } from '../helpers/fake-proc.js'

@@ -2,10 +2,12 @@
 // decides between several reasons; and --open, where the kernel's answer replaces the prediction.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Inventory, IommuGroup, ProbeError } from '../../src/model/types.js'
+import { CHECK_EXIT } from '../../src/cli/exit.js'
+import { judged } from '../../src/diagnose/diagnose.js'
+import { checkDevices } from '../../src/diagnose/verdict.js'
 import { inspect } from '../../src/inspect/inspect.js'
 import { NodeFs } from '../../src/inspect/node-fs.js'
 import { ALL, parseSlot, type Selection } from '../../src/inspect/selection.js'
-import { CHECK_EXIT, checkDevices } from '../../src/inspect/verdict.js'
 import type { FsReader } from '../../src/inspect/fs.js'
 import { FakeSys } from '../helpers/fake-sys.js'
 import { NodesFs, proc, rawLinks, self } from '../helpers/fake-proc.js'
@@ -36,8 +38,10 @@ function host(tree: Tree, nodes: Nodes = NODES): FsReader {
 }
 
 function check(fs: FsReader, sel: Selection = ALL, patch?: (inv: Inventory) => Inventory) {
-  const inv = inspect({ fs, sys: new FakeSys({ devices: {} }), names: null }, sel, { open: false, via: 'auto' })
-  return checkDevices(fs, patch === undefined ? inv : patch(inv), sel, null)
+  const g = inspect({ fs, sys: new FakeSys({ devices: {} }), names: null }, sel, { open: false, via: 'auto' })
+  if (g.facts === null) throw new Error('no facts')
+  const inv = judged(fs, g)
+  return checkDevices(patch === undefined ? inv : patch(inv), g.facts, sel, CHECK_EXIT)
 }
 
 const slot = (s: string): Selection => ({ ...ALL, ...parseSlot(s) })

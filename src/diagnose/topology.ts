@@ -3,8 +3,8 @@
 import { posix } from 'node:path'
 import type { Isolation, ResetPrediction } from '../model/diagnostics.js'
 import type { Device, HotResetInfo, Probe, Quirk } from '../model/types.js'
-import type { FsReader } from './fs.js'
-import { list, readLink } from './proc.js'
+import type { FsReader } from '../inspect/fs.js'
+import { list, readLink } from '../inspect/proc.js'
 
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/
 

@@ -1,69 +1,44 @@
 // `lsvfio check`: per selected device, ready for passthrough or the first reason it is not, each
-// reason class with its own exit status. Predicted from sysfs and /proc (nothing opened); with --open
+// reason class with its own exit status (the CLI's table). Predicted from sysfs and /proc (nothing opened); with --open
 // the kernel's answers replace the predictions it can confirm.
 import type { CheckReport, Diagnostics, Reason, Verdict, VerdictKind } from '../model/diagnostics.js'
 import { InternalError } from '../errors.js'
 import type { Device, HostInfo, Inventory, IommuGroup, ProbeError } from '../model/types.js'
-import { bindFix } from './diagnose.js'
-import type { FsReader } from './fs.js'
-import { holderName } from './holders.js'
-import type { NameDb } from './pci-ids.js'
-import { attempt, list, readLink } from './proc.js'
-import { ALL, matches, type Selection } from './selection.js'
-import { isVfioDriver, readDevice } from './sysfs-device.js'
-
-/** Exit status of `lsvfio check` per verdict class (lsvfio(8), README, --help). 1 stays usage/fatal. */
-export const CHECK_EXIT: Readonly<Record<VerdictKind | 'no-match', number>> = {
-  ready: 0,
-  other: 2,
-  'not-bound': 3,
-  'not-viable': 4,
-  busy: 5,
-  permission: 6,
-  'no-iommu': 7,
-  'noiommu-only': 8,
-  'unsafe-interrupts': 9,
-  'vf-token': 10,
-  'no-match': 11,
-}
+import type { Facts } from '../inspect/inspect.js'
+import { holderName } from '../inspect/holders.js'
+import { selectsAll, type Selection } from '../inspect/selection.js'
+import { isVfioDriver } from '../inspect/sysfs-device.js'
+import { bindFix } from './fixes.js'
 
 /** The order a VMM runs into them; the first one found decides the exit status. */
 const ORDER: readonly VerdictKind[] = ['no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
 /** What opening the device proves or disproves. */
 const KERNEL_DECIDES: readonly VerdictKind[] = ['not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token']
 
-const reason = (kind: VerdictKind, text: string, fix: readonly string[] = []): Reason => ({ kind, code: CHECK_EXIT[kind], text, fix })
-
-function isDefault(sel: Selection): boolean {
-  return sel.slot === ALL.slot && sel.name === ALL.name && sel.id === ALL.id && sel.group === ALL.group && sel.driver === ALL.driver
-}
+/** The exit status of each outcome: the CLI's table (cli/exit.ts), handed in. */
+export type ExitCodes = Readonly<Record<VerdictKind | 'no-match', number>>
 
 interface Candidate {
   device: Device
   group: IommuGroup | null
 }
 
-/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to one). */
-function candidates(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null): Candidate[] {
+/** Selected devices; with no selection, the ones meant for VFIO (bound to a VFIO driver or overridden to
+ * one), or every device listed when `every` (the --table view judges each row). */
+function candidates(inv: Inventory, facts: Facts, sel: Selection, every: boolean): Candidate[] {
   const out: Candidate[] = [...inv.groups.flatMap((g) => g.devices.map((device) => ({ device, group: g }))), ...inv.ungrouped.map((device) => ({ device, group: null }))]
   const meant = (d: Device): boolean => d.vfioDriver || (d.driverOverride !== null && isVfioDriver(d.driverOverride))
   const byAddress = (a: Candidate, b: Candidate): number => a.device.address.localeCompare(b.device.address)
-  if (isDefault(sel)) return out.filter((c) => !c.device.bridge && meant(c.device)).sort(byAddress)
+  if (every) return out.filter((c) => !c.device.bridge)
+  if (selectsAll(sel)) return out.filter((c) => !c.device.bridge && meant(c.device)).sort(byAddress)
   // A selected PCI device in no IOMMU group (no IOMMU, or no-IOMMU mode) is still a device to judge.
-  if (sel.group === null) {
-    const known = new Set(out.map((c) => c.device.address))
-    const byAddress = { ...sel, id: null, driver: null }
-    for (const name of list(fs, '/sys/bus/pci/devices') ?? []) {
-      const dir = `/sys/bus/pci/devices/${name}`
-      if (known.has(name) || !matches(byAddress, { address: name, pci: null, driver: null }, null) || readLink(fs, `${dir}/iommu_group`) !== null) continue
-      const d = attempt(() => readDevice(fs, name, dir, names, 0))
-      if (d.ok && matches(sel, d.v, null)) out.push({ device: d.v, group: null })
-    }
-  }
+  for (const device of facts.unlisted) out.push({ device, group: null })
   return out.filter((c) => !c.device.bridge).sort(byAddress)
 }
 
-function predict(c: Candidate, host: HostInfo, diag: Diagnostics): { reasons: Reason[]; warnings: string[] } {
+type MakeReason = (kind: VerdictKind, text: string, fix?: readonly string[]) => Reason
+
+function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeReason): { reasons: Reason[]; warnings: string[] } {
   const { device: d, group: g } = c
   const reasons: Reason[] = []
   const warnings: string[] = []
@@ -115,7 +90,7 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics): { reasons: Re
 }
 
 /** The kernel's answer for a device lsvfio opened (--open): a reason, null for success, undefined when not opened. */
-function kernelReason(d: Device, g: IommuGroup | null, predicted: readonly Reason[]): Reason | null | undefined {
+function kernelReason(d: Device, g: IommuGroup | null, predicted: readonly Reason[], reason: MakeReason): Reason | null | undefined {
   const fail = (e: ProbeError): Reason => {
     const text = `${e.op}: ${e.code}${e.path !== undefined ? ` (${e.path})` : ''}${e.hint !== undefined ? ` — ${e.hint}` : ''}`
     const kind = classify(e, predicted)
@@ -143,16 +118,18 @@ function classify(e: ProbeError, predicted: readonly Reason[]): VerdictKind {
   return 'other'
 }
 
-export function checkDevices(fs: FsReader, inv: Inventory, sel: Selection, names: NameDb | null): CheckReport {
+/** Per selected device: ready, or every reason it is not (the one that decides the exit status first). */
+export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes: ExitCodes, every = false): CheckReport {
   const diag = inv.diagnostics
   if (diag === undefined) throw new InternalError('check needs the diagnostics (inspect with diagnose: true)')
+  const reason = (kind: VerdictKind, text: string, fix: readonly string[] = []): Reason => ({ kind, code: codes[kind], text, fix })
   const hostWarnings = diag.readiness.findings.filter((f) => f.level === 'warn' && f.id !== 'holders').map((f) => f.text)
   const verdicts: Verdict[] = []
-  for (const c of candidates(fs, inv, sel, names)) {
-    const p = predict(c, inv.host, diag)
+  for (const c of candidates(inv, facts, sel, every)) {
+    const p = predict(c, inv.host, diag, reason)
     let reasons = p.reasons
     let source: Verdict['source'] = 'predicted'
-    const k = inv.opened ? kernelReason(c.device, c.group, reasons) : undefined
+    const k = inv.opened ? kernelReason(c.device, c.group, reasons, reason) : undefined
     if (k !== undefined) {
       source = 'kernel'
       reasons = reasons.filter((x) => !KERNEL_DECIDES.includes(x.kind))
@@ -163,5 +140,5 @@ export function checkDevices(fs: FsReader, inv: Inventory, sel: Selection, names
   }
   const first = verdicts.find((v) => !v.ready)?.reasons[0]
   const outcome = verdicts.length === 0 ? 'no-match' : first === undefined ? 'ready' : first.kind
-  return { verdicts, opened: inv.opened, warnings: hostWarnings, exitCode: CHECK_EXIT[outcome], outcome }
+  return { verdicts, opened: inv.opened, warnings: hostWarnings, exitCode: codes[outcome], outcome }
 }

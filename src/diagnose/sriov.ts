@@ -2,9 +2,9 @@
 // demands a VF token: a VF whose PF is owned by vfio-pci, and such a PF while its VFs are in use.
 import { posix } from 'node:path'
 import type { Sriov } from '../model/diagnostics.js'
-import type { FsReader } from './fs.js'
-import { list, readLink, readText } from './proc.js'
-import { isVfioDriver } from './sysfs-device.js'
+import type { FsReader } from '../inspect/fs.js'
+import { list, readLink, readText } from '../inspect/proc.js'
+import { isVfioDriver } from '../inspect/sysfs-device.js'
 
 const num = (t: string | null): number | null => (t === null || !/^\d+$/.test(t.trim()) ? null : Number(t.trim()))
 const base = (t: string | null): string | null => (t === null ? null : posix.basename(t))
