@@ -1,8 +1,9 @@
-// npm run bench [-- --only startup,scale,slope,ioctl] [--quick]
+// npm run bench [-- --only startup,scale,slope,ioctl,fleet] [--quick]
 // Prints one table: each figure beside a baseline measured in the same run, the ratio and the goal.
 // Needs a build (npm run bench builds first); lspci and a C compiler for the C baselines.
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { fleet } from './fleet.js'
 import { ioctlLayer } from './ioctl.js'
 import { phases } from './phases.js'
 import { REPO } from './measure.js'
@@ -33,6 +34,7 @@ const sections: [string, () => Row[]][] = [
   ['ioctl', () => ioctlLayer(quick ? 3 : 7, quick ? 50_000 : 200_000)],
   ['slope', () => slope(quick ? 3 : 7, quick ? [128, 512] : [256, 2048])],
   ['scale', () => scale(quick ? 1 : 3, quick ? [1024, 4096] : [1024, 4096, 8192])],
+  ['fleet', () => fleet(quick ? 1 : 3)],
 ]
 
 const rows: Row[] = []

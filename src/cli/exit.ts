@@ -18,6 +18,7 @@ const TABLE: readonly (readonly [code: number, kind: Outcome | 'fatal', meaning:
   [9, 'unsafe-interrupts', 'no interrupt remapping and allow_unsafe_interrupts off'],
   [10, 'vf-token', "a VF of a PF owned by vfio-pci: needs the PF's vf_token"],
   [11, 'no-match', 'the selection matched no device to check'],
+  [12, 'mdev-inactive', 'a mediated device mdevctl defines is not created (or its parent is gone)'],
 ]
 
 export const CHECK_EXIT = Object.fromEntries(TABLE.filter((e) => e[1] !== 'fatal').map(([code, kind]) => [kind, code])) as Readonly<Record<Outcome, number>>

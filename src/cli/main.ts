@@ -76,6 +76,18 @@ function say(line: string): void {
   }
 }
 
+/** Writes the --save file; null, or the one line that says why it could not be written. */
+function saveSnapshot(file: string, text: string): string | null {
+  try {
+    writeFileSync(file, text)
+    return null
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO'
+    const why: Record<string, string> = { EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device' }
+    return `--save ${file}: cannot write the snapshot: ${code} (${why[code] ?? (e instanceof Error ? e.message : String(e))}); the listing above is complete, give a writable path to save it`
+  }
+}
+
 function main(): number {
   const argv = process.argv.slice(2)
   const v = version()
@@ -89,16 +101,23 @@ function main(): number {
     }
     const o = parsed.options
     const now = new Date()
-    const { host, recording } = composeHost(o.source, `lsvfio ${v}`, argv, now)
+    const { host, recording, replay } = composeHost(o.source, `lsvfio ${v}`, argv, now)
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
-    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now, early: say })
+    const r = run(host, o, createStyle(useColor(o.color)), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
     code = r.exitCode
-    if (recording !== null && o.source.save !== null) writeFileSync(o.source.save, compactSnapshot(recording.doc))
     const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
     if (file !== null) writeAtomic(file, r.stdout)
     else writeAll(1, r.stdout)
     for (const line of r.stderr) say(line)
+    // After the listing: a snapshot that cannot be written does not cost the user what was gathered.
+    if (recording !== null && o.source.save !== null) {
+      const failed = saveSnapshot(o.source.save, compactSnapshot(recording.doc))
+      if (failed !== null) {
+        say(failed)
+        code = EXIT.fatal
+      }
+    }
     return code
   } catch (e: unknown) {
     // A closed pipe (lsvfio | head -1) is a normal end, not an error.

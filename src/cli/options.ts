@@ -12,6 +12,8 @@ export interface Source {
   from: string | null
   save: string | null
   sysfsRoot: string | null
+  /** -i FILE: the PCI ID database instead of the system's (the listing only) */
+  idFile?: string | null
 }
 
 interface Common {

@@ -24,7 +24,7 @@ const SHARED = {
   group: () => new Option('-g, --group <N>', 'the devices of IOMMU group N only'),
   driver: () => new Option('--driver <name>', 'devices bound to this driver only (e.g. vfio-pci)'),
   via: () => new Option('--via <path>', 'how to reach devices when opening: group (container), cdev (/dev/vfio/devices + iommufd) or auto').choices(['auto', 'group', 'cdev']).default('auto'),
-  color: () => new Option('--color <when>', 'colour: auto, always or never').choices(['auto', 'always', 'never']).default('auto'),
+  color: () => new Option('--color <when>', 'colour: auto, always or never (--color alone: always)').choices(['auto', 'always', 'never']).default('auto'),
   save: () => new Option('--save <file>', 'record every sysfs read and raw ioctl reply of this run to FILE'),
   from: () => new Option('--from <file>', 'read a snapshot saved with --save instead of this host').conflicts('save'),
   sysfsRoot: () => new Option('--sysfs-root <dir>', 'read /sys, /dev and /proc below DIR (tests, benchmarks); opens nothing').conflicts('from'),
@@ -66,6 +66,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
   addShared(p, display, ['color'])
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
+  p.addOption(opt('-i, --id-file <file>', 'PCI ID database to name devices with (pci.ids, plain or .gz), instead of the system\'s', display))
   p.addOption(opt('-x, --hex', "config space through VFIO's CONFIG region in lspci's -x layout (-x 64, -xxx 256, -xxxx 4096 bytes)", display).argParser(count).default(0))
   p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
   p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR only with -s/-g: reading device registers can have side effects)', display))
@@ -126,6 +127,7 @@ interface RawList extends RawShared {
   verbose: number
   numeric: number
   ascii?: boolean
+  idFile?: string
   hex: number
   hexdump?: boolean
   readRegion?: string
@@ -156,8 +158,21 @@ function sourceOf(o: Pick<RawShared, 'from' | 'save' | 'sysfsRoot'>): Source {
 /** Opening is asked for, and there is a kernel behind the tree (--sysfs-root has none). */
 const opens = (asked: boolean, o: RawShared): boolean => asked && o.sysfsRoot === undefined
 
-export function parseArgs(argv: readonly string[], version: string): ParseResult {
+/** lspci's and GNU's habits commander does not have: `help [command]`, and --color with its WHEN left
+ * out meaning always (as ls --color): at the end, before an option or before a command. */
+function lspciHabits(argv: readonly string[], p: Command): readonly string[] {
+  if (argv[0] === 'help') {
+    const c = p.commands.find((x) => x.name() === argv[1])
+    if (argv.length > 2 || (argv[1] !== undefined && c === undefined)) throw new UsageError(`help takes one command: ${p.commands.map((x) => x.name()).join(', ')} (see lsvfio --help)`)
+    return argv[1] === undefined ? ['--help'] : [argv[1], '--help']
+  }
+  const bare = (next: string | undefined): boolean => next === undefined || next.startsWith('-') || p.commands.some((c) => c.name() === next)
+  return argv.map((a, i) => (a === '--color' && bare(argv[i + 1]) ? '--color=always' : a))
+}
+
+export function parseArgs(args: readonly string[], version: string): ParseResult {
   const p = buildProgram(version)
+  const argv = lspciHabits(args, p)
   let ran: Command = p
   p.hook('preAction', (_root, action) => {
     ran = action
@@ -191,7 +206,7 @@ export function parseArgs(argv: readonly string[], version: string): ParseResult
 
 function listOptions(o: RawList): ListOptions {
   if (o.verbose > 3) throw new UsageError('at most -vvv')
-  if (o.hex === 2 || o.hex > 4) throw new UsageError('-x shows 64 bytes, -xxx 256 and -xxxx 4096 (as lspci); -xx and more than four are not defined')
+  if (o.hex > 4) throw new UsageError('-x shows 64 bytes (-xx too, as lspci), -xxx 256 and -xxxx 4096; more than four are not defined')
   const readRegion = o.readRegion === undefined ? null : parseRegionSpec(o.readRegion)
   if (readRegion !== null && readRegion.index <= 5 && o.slot === undefined && o.group === undefined) {
     throw new UsageError(`--read-region ${o.readRegion}: reading a BAR can have side effects on the device; name the device with -s (or -g)`)
@@ -199,14 +214,15 @@ function listOptions(o: RawList): ListOptions {
   const hexdump = o.hexdump ?? false
   return {
     command: 'list',
-    source: sourceOf(o),
+    source: { ...sourceOf(o), idFile: o.idFile ?? null },
     color: o.color,
     selection: selectionOf(o),
     // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
     gather: { open: opens(o.open, o), via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.table === true || o.verbose >= 1, raw: hexdump || o.hex > 0 || readRegion !== null },
     view: { verbose: o.verbose as 0 | 1 | 2 | 3, numeric: Math.min(o.numeric, 2) as 0 | 1 | 2, ascii: o.ascii ?? false },
     format: o.json ? 'json' : o.tree ? 'tree' : o.table ? 'table' : 'text',
-    hex: o.hex,
+    // lspci's -xx shows what -x does
+    hex: o.hex === 2 ? 1 : o.hex,
     hexdump,
   }
 }

@@ -17,4 +17,13 @@ export interface RunMeta {
   now?: Date
   /** Written to stderr at once (before the work): --open names the devices it will reset. */
   early?: (line: string) => void
+  /** --from: the snapshot replayed, for the banner of the text views */
+  replay?: ReplayOrigin | null
+}
+
+/** What --from replays: the file, and who recorded it when (the snapshot's own header). */
+export interface ReplayOrigin {
+  file: string
+  tool: string
+  created: string
 }

@@ -20,7 +20,7 @@ import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import { withNotice } from './notice.js'
 import type { CliOptions, ListOptions } from './options.js'
-import type { RunMeta, RunResult } from './result.js'
+import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
@@ -39,18 +39,20 @@ function runList(host: Host, o: ListOptions, style: Style, meta: RunMeta): RunRe
     if (none !== null) stderr.push(none)
     else if (inv.groups.length === 0 && inv.ungrouped.length === 0) stderr.push('no device matches the selection (-s/-d/-g/--driver); run lsvfio without them to see all')
   }
+  if (host.names === null && o.view.numeric !== 1 && hasPci(inv)) stderr.push(NO_PCI_IDS)
   let stdout: string
   if (o.format === 'json') {
     const bytes = o.hex > 0 || o.hexdump || o.gather.readRegion != null
     stdout = jsonText(toJson(inv, { version: meta.version, opened: o.gather.open, argv: meta.argv, bytes, hostname: meta.hostname, now: meta.now }))
   } else {
-    const view = o.view
+    const view = { ...o.view, recorded: meta.replay != null }
     const lines =
       o.format === 'tree'
         ? renderTree(inv, view, style)
         : o.format === 'table'
           ? renderTable(inv, tableVerdicts(inv, g.facts, o), view, style)
           : renderText(inv, view, style)
+    if (meta.replay != null) lines.unshift(style.warn(replayBanner(meta.replay, inv)), '')
     if (o.hex > 0) lines.push('', ...configDumpLines(inv, o.hex, view, style))
     if (o.gather.readRegion != null) lines.push('', ...regionDumpLines(inv, style))
     if (o.hexdump) lines.push('', ...rawReplyLines(inv, style))
@@ -66,3 +68,20 @@ function tableVerdicts(inv: Inventory, facts: Facts | null, o: ListOptions): rea
   if (facts === null) throw new InternalError('--table gathers with diagnose: true, so it has the facts')
   return checkDevices(inv, facts, o.selection, CHECK_EXIT, true).verdicts
 }
+
+export const NO_PCI_IDS =
+  'no PCI ID database (pci.ids or pci.ids.gz in /usr/share/misc, /usr/share/hwdata or /usr/share), so devices are shown by number: install one (Debian, Ubuntu: apt install pci.ids; Fedora: dnf install hwdata) or name a file with -i FILE'
+
+function hasPci(inv: Inventory): boolean {
+  return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
+}
+
+/** The first line of a replay: what is shown was recorded elsewhere, when, and by what. */
+export function replayBanner(r: ReplayOrigin, inv: Inventory): string {
+  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.created) ? `${r.created.slice(0, 10)} ${r.created.slice(11, 19)} UTC` : 'at an unknown time'
+  const kernel = inv.host.kernel != null ? ` on kernel ${visible(inv.host.kernel)}` : ''
+  return `Replay of ${visible(r.file)}: recorded ${when} by ${visible(r.tool)}${kernel}; nothing on this host was read or opened`
+}
+
+/** A snapshot's strings are whatever its author wrote: control characters are shown, not sent to the terminal. */
+const visible = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)

@@ -11,6 +11,8 @@ import { list, readLink, readText, type Names } from '../inspect/proc.js'
 import { readReadiness } from './readiness.js'
 import { readSriov } from './sriov.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
+import { readPcieFacts } from '../inspect/pcie-path.js'
+import { isolationFromPcie, pcieDiagnosis, predictGroups } from './pcie-explain.js'
 import { PciTopology, isolationOf, predictReset, type DeviceFacts } from './topology.js'
 
 const PCI = '/sys/bus/pci/devices'
@@ -83,6 +85,8 @@ export function diagnose(fs: FsReader, inventory: Inventory, facts: Facts): Diag
     }
     return f
   }
+  const pcie = readPcieFacts(fs, topo)
+  const predicted = pcie.unreadable > 0 ? null : predictGroups(pcie.nodes)
   const vfioPciLoaded = host.modules.includes('vfio_pci') || list(fs, '/sys/bus/pci/drivers/vfio-pci') !== null
   const membersOf = (g: IommuGroup): readonly Device[] => facts.members.get(g.id) ?? g.devices
   const groups: GroupDiagnosis[] = inventory.groups.map((g) => {
@@ -99,7 +103,7 @@ export function diagnose(fs: FsReader, inventory: Inventory, facts: Facts): Diag
         members.map((m) => m.address),
       ).map((h) => h.pid),
       blockers,
-      isolation: isolationOf(members, topo),
+      isolation: members.length > 1 && pcie.unreadable === 0 && members.every((m) => pcie.nodes.has(m.address)) ? isolationFromPcie(pcie, members.map((m) => m.address), predicted) : isolationOf(members, topo),
       access,
     }
   })
@@ -121,7 +125,8 @@ export function diagnose(fs: FsReader, inventory: Inventory, facts: Facts): Diag
   }
   const devices = [...inventory.groups.flatMap((g) => g.devices.map((d) => device(d, g.id))), ...inventory.ungrouped.map((d) => device(d, null))]
   const all = [...inventory.groups.flatMap(membersOf), ...inventory.ungrouped]
-  return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices }
+  const shown = inventory.groups.flatMap((g) => membersOf(g).filter((m) => m.pci !== null).map((m) => m.address))
+  return { self, readiness: readReadiness(fs, host, all, self, holders), holders, groups, devices, pcie: pcieDiagnosis(pcie, shown, predicted) }
 }
 
 /** The inventory with its diagnostics, when facts for them were gathered. */

@@ -9,9 +9,10 @@ import { holderName } from '../inspect/holders.js'
 import { selectsAll, type Selection } from '../inspect/selection.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 import { bindFix } from './fixes.js'
+import { mdevVerdicts } from './mdev.js'
 
 /** The order a VMM runs into them; the first one found decides the exit status. */
-const ORDER: readonly VerdictKind[] = ['no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
+const ORDER: readonly VerdictKind[] = ['mdev-inactive', 'no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
 /** What opening the device proves or disproves. */
 const KERNEL_DECIDES: readonly VerdictKind[] = ['not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token']
 
@@ -75,14 +76,16 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
   } else if (diag.holders.hidden > 0) warnings.push(`${diag.holders.hidden} processes of other users could not be searched: a holder of this group would be invisible (run as root, or use --open)`)
   for (const a of gd?.access ?? []) if (!a.ok) reasons.push(reason('permission', `${a.path}: ${a.why}`, a.fix))
   const ir = r.interruptRemapping
-  if (r.iommu.enabled && g !== null && !g.noiommu && ir.state === 'disabled' && ir.allowUnsafeType1 !== true && ir.allowUnsafeIommufd !== true)
+  if (r.iommu.enabled && g !== null && !g.noiommu && g.emulated !== true && ir.state === 'disabled' && ir.allowUnsafeType1 !== true && ir.allowUnsafeIommufd !== true)
     reasons.push(reason('unsafe-interrupts', `no interrupt remapping (${ir.evidence}): VFIO refuses to attach the group (EPERM)`, r.findings.find((f) => f.id === 'interrupt-remapping')?.fix ?? []))
   if (dd?.sriov?.vfTokenRequired === true) reasons.push(reason('vf-token', dd.sriov.text, ['give the VMM the PF owner\'s token: -device vfio-pci,host=' + d.address + ',vf-token=UUID']))
   if (dd?.override !== null && dd?.override !== undefined) warnings.push(dd.override.text)
   if (gd?.isolation != null && g !== null) {
     const mates = gd.isolation.devices.filter((a) => a !== d.address)
-    const why = { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
-    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together`)
+    const link = gd.isolation.link
+    const why = link !== undefined && link.at !== null ? `isolation stops at ${link.at}: ${link.kind}` : { multifunction: 'functions of one device', 'behind-bridge': `behind bridge ${gd.isolation.bridge ?? '?'}`, 'no-acs': 'no ACS isolation' }[gd.isolation.reason]
+    const split = link === undefined ? '' : `; would split it: ${link.split.text}`
+    if (mates.length > 0) warnings.push(`shares group ${g.id} with ${mates.join(', ')} (${why}): they can only go to a VM together${split}`)
   }
   const others = (dd?.reset?.hotReset.devices ?? []).filter((x) => x.address !== d.address)
   if (others.length > 0) warnings.push(`a hot reset of this device also resets ${others.map((x) => x.address).join(', ')}`)
@@ -138,6 +141,7 @@ export function checkDevices(inv: Inventory, facts: Facts, sel: Selection, codes
     reasons.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
     verdicts.push({ address: c.device.address, group: c.group?.id ?? null, driver: c.device.driver, ready: reasons.length === 0, reasons, warnings: p.warnings, source })
   }
+  if (!every) verdicts.push(...mdevVerdicts(inv, sel, reason))
   const first = verdicts.find((v) => !v.ready)?.reasons[0]
   const outcome = verdicts.length === 0 ? 'no-match' : first === undefined ? 'ready' : first.kind
   return { verdicts, opened: inv.opened, warnings: hostWarnings, exitCode: codes[outcome], outcome }

@@ -7,6 +7,7 @@ import type { Device, InfoCap, IommuGroup, Inventory, Probe, Quirk } from '../mo
 import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
+import { scanMdev, selectMdev } from './mdev.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
 import type { FsReader } from './fs.js'
@@ -69,7 +70,7 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
   const queried: IommuGroup[] = s.groups.map((g) => {
     const shown = g.members.filter((d) => g.selected.has(d.address))
     const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
-    const base = { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability }
+    const base = { id: g.id, noiommu: g.noiommu, ...(g.emulated ? { emulated: true } : {}), domainType: g.domainType, node: g.node, viability: g.viability }
     const useCdev = gather.via === 'cdev' || (gather.via === 'auto' && g.node === null)
     if (!gather.open || targets.length === 0 || (g.node === null && !useCdev)) {
       return { ...base, status: null, container: null, devices: shown }
@@ -81,12 +82,13 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
     if (g.node === null) return { ...base, status: null, container: null, devices: shown }
     const r = queryGroup(vfio, g.node.path, targets, ctx(g))
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
-    return { id: g.id, noiommu: g.noiommu, domainType: g.domainType, node: g.node, viability: g.viability, status: r.status, container: r.container, devices }
+    return { ...base, status: r.status, container: r.container, devices }
   })
   const busy = queried.some((g) => isBusy(g.status) || g.devices.some((d) => isBusy(d.vfio)))
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
   const groups = holders === null ? queried : pointAtHolders(queried, holders)
-  const inv = { host: s.host, groups: confirmAll(groups), ungrouped: s.ungrouped, failures: 0, opened: gather.open }
+  const mdev = selectMdev(scanMdev(host.fs), sel, groups)
+  const inv = { host: s.host, groups: confirmAll(groups), ungrouped: s.ungrouped, failures: 0, opened: gather.open, ...(mdev === undefined ? {} : { mdev }) }
   const inventory = { ...inv, failures: countFailures(inv) }
   if (holders === null) return { inventory, facts: null }
   return { inventory, facts: { members: new Map(s.groups.map((g) => [g.id, g.members])), unlisted: s.unlisted, holders, self: readCredentials(host.fs, names), names } }

@@ -2,16 +2,21 @@
 // file cost ~190 ms of start-up, and even reading it into one fresh buffer (or decoding it to strings)
 // ~7 ms of first-touch page faults, while a run names a handful of IDs. So lookups are native byte
 // searches over a chunk at a time in one reused buffer, and every answer is cached.
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 
 export interface NameDb {
   vendor(v: number): string | null
   device(v: number, d: number): string | null
   /** classCode is 24-bit: base<<16 | sub<<8 | prog-if */
   className(classCode: number): string | null
+  /** The name pci.ids gives subsystem sv:sd of device v:d (its "\t\tsv sd  name" line), or null. */
+  subsystem?(v: number, d: number, sv: number, sd: number): string | null
 }
 
-export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids']
+/** Where lspci's builds look (Debian: misc; Fedora, Arch: hwdata; pciutils' own install: share), each
+ * also gzip-compressed. */
+export const PCI_IDS_PATHS = ['/usr/share/misc', '/usr/share/hwdata', '/usr/share'].flatMap((d) => [`${d}/pci.ids`, `${d}/pci.ids.gz`])
 
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0')
 const CHUNK = 1 << 18
@@ -152,6 +157,26 @@ export class PciIds implements NameDb {
     })
   }
 
+  subsystem(v: number, d: number, sv: number, sd: number): string | null {
+    return this.cached(hex(v, 4) + hex(d, 4) + hex(sv, 4) + hex(sd, 4), () => {
+      const at = this.vendorLine(v)
+      if (at < 0) return null
+      const block = this.block(v, at)
+      const hit = block.indexOf(`\n\t${hex(d, 4)}  `, 0, 'latin1')
+      if (hit < 0) return null
+      // The device's subsystem lines follow its own, up to the next device.
+      const want = `\t\t${hex(sv, 4)} ${hex(sd, 4)}  `
+      for (let pos = block.indexOf(NL, hit + 1) + 1; pos > 0 && pos < block.length; ) {
+        const eol = block.indexOf(NL, pos)
+        const line = block.toString('latin1', pos, eol < 0 ? block.length : eol)
+        if (line.startsWith(want)) return line.slice(want.length).trim()
+        if (!line.startsWith('\t\t') && !line.startsWith('#') && line !== '') return null
+        pos = eol + 1
+      }
+      return null
+    })
+  }
+
   private block(v: number, at: number): Buffer {
     const known = this.blocks.get(v)
     if (known !== undefined) return known
@@ -215,19 +240,57 @@ export class PciIds implements NameDb {
   }
 }
 
-/** The first readable pci.ids, or null: names are a nicety and never fail a run. Each lookup opens
- * and closes the file, so no fd outlives it. */
+/** A gzip file (pci.ids.gz): read and inflated on the first lookup, so a run that names nothing does
+ * not pay for node:zlib. */
+function gzipIds(p: string): NameDb {
+  let db: PciIds | null = null
+  const load = (): PciIds => {
+    if (db !== null) return db
+    try {
+      const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')
+      db = new PciIds(zlib.gunzipSync(readFileSync(p)))
+    } catch {
+      db = new PciIds('') // unreadable or corrupt: names are a nicety
+    }
+    return db
+  }
+  return {
+    vendor: (v) => load().vendor(v),
+    device: (v, d) => load().device(v, d),
+    className: (c) => load().className(c),
+    subsystem: (v, d, sv, sd) => load().subsystem(v, d, sv, sd),
+  }
+}
+
+function isGzip(p: string): boolean {
+  const fd = openSync(p, 'r')
+  try {
+    const b = Buffer.alloc(2)
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** pci.ids at path p, plain or gzip-compressed (told by its first bytes, as lspci -i takes either).
+ * Throws when it cannot be read. Each lookup of a plain file opens and closes it: no fd outlives one. */
+export function openPciIds(p: string): NameDb {
+  const size = statSync(p).size
+  if (isGzip(p)) return gzipIds(p)
+  return new PciIds({
+    size,
+    open: () => {
+      const fd = openSync(p, 'r')
+      return { readAt: (buf, pos) => readSync(fd, buf, 0, buf.length, pos), close: () => closeSync(fd) }
+    },
+  })
+}
+
+/** The first readable pci.ids of lspci's search path, or null: names are a nicety and never fail a run. */
 export function loadSystemPciIds(paths: readonly string[] = PCI_IDS_PATHS): NameDb | null {
   for (const p of paths) {
     try {
-      const size = statSync(p).size
-      return new PciIds({
-        size,
-        open: () => {
-          const fd = openSync(p, 'r')
-          return { readAt: (buf, pos) => readSync(fd, buf, 0, buf.length, pos), close: () => closeSync(fd) }
-        },
-      })
+      return openPciIds(p)
     } catch {
       // try the next location
     }

@@ -38,6 +38,8 @@ export interface Ctx {
 /** What a device needs beyond its fd: its sysfs config to compare the virtualized view with. */
 export interface DeviceCtx {
   sysfsConfig: Uint8Array | null
+  /** a mediated device: its display planes are probed (QUERY_GFX_PLANE with PROBE) */
+  mdev?: unknown
 }
 
 export function failed(error: ProbeError, ctx: Ctx): { ok: false; error: ProbeError } {
@@ -136,7 +138,8 @@ export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, dev:
   const regions: RegionEntry[] = []
   for (let i = 0; i < info.value.numRegions; i++) regions.push(regionEntry(v, fd, i, pci, path, ctx))
   const irqs: IrqEntry[] = []
-  for (let i = 0; i < info.value.numIrqs; i++) irqs.push(irqEntry(v, fd, i, pci, path, ctx))
+  const mdev = dev.mdev !== undefined
+  for (let i = 0; i < info.value.numIrqs; i++) irqs.push(irqEntry(v, fd, i, pci, mdev, path, ctx))
   return {
     ok: true,
     value: {
@@ -148,13 +151,19 @@ export function describeDevice(v: Vfio, fd: number, path: string, ctx: Ctx, dev:
       caps: info.value.caps,
       regions,
       irqs,
-      hotReset: pci ? hotReset(v, fd, path, ctx) : null,
+      hotReset: pci ? hotReset(v, fd, path, ctx, mdev) : null,
       features: features(v, fd, path, ctx),
       config: pci ? config(v, fd, regions, path, ctx, dev) : null,
       ...(ctx.readRegion === null ? {} : { regionDump: regionDump(v, fd, regions, path, ctx) }),
+      ...(dev.mdev === undefined ? {} : { gfx: gfx(v, fd, path, ctx) }),
       raw: info.value.raw,
     },
   }
+}
+
+function gfx(v: Vfio, fd: number, path: string, ctx: Ctx): NonNullable<VfioDeviceView['gfx']> {
+  const r = v.gfxPlanes(fd, path)
+  return r.ok ? r : failed(r.error, ctx)
 }
 
 function config(v: Vfio, fd: number, regions: readonly RegionEntry[], path: string, ctx: Ctx, dev: DeviceCtx): VfioDeviceView['config'] {
@@ -194,19 +203,22 @@ function regionEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string,
   return { index: i, name, info: failed(r.error, ctx) }
 }
 
-function irqEntry(v: Vfio, fd: number, i: number, pci: boolean, path: string, ctx: Ctx): IrqEntry {
+function irqEntry(v: Vfio, fd: number, i: number, pci: boolean, mdev: boolean, path: string, ctx: Ctx): IrqEntry {
   const r = v.irqInfo(fd, i, path)
   const name = (pci ? pciIrqName(i) : null) ?? `irq ${i}`
   if (r.ok) return { index: i, name, info: r }
+  // mdev drivers count every vfio-pci IRQ index but answer only the ones they emulate (mtty: INTx, MSI)
+  if (mdev && r.error.code === 'EINVAL') return { index: i, name, info: quirk(r.error, 'not emulated by this mediated device\'s driver') }
   if (pci && i === PCI_IRQ.err && r.error.code === 'EINVAL') {
     return { index: i, name, info: quirk(r.error, 'no error interrupt: conventional PCI device (not PCI Express)') }
   }
   return { index: i, name, info: failed(r.error, ctx) }
 }
 
-function hotReset(v: Vfio, fd: number, path: string, ctx: Ctx): VfioDeviceView['hotReset'] {
+function hotReset(v: Vfio, fd: number, path: string, ctx: Ctx, mdev: boolean): VfioDeviceView['hotReset'] {
   const r = v.hotResetInfo(fd, path, bdf)
   if (r.ok) return r
+  if (mdev && r.error.code === 'ENOTTY') return quirk(r.error, 'a mediated device has no PCI bus or slot to reset')
   if (r.error.code === 'ENODEV') return quirk(r.error, 'no slot or bus reset possible (e.g. an integrated endpoint on the root bus)')
   return failed(r.error, ctx)
 }

@@ -2,6 +2,7 @@
 import type { DevNode, Device, HostInfo, Viability } from '../model/types.js'
 import type { FsReader } from './fs.js'
 import type { NameDb } from './pci-ids.js'
+import { isEmulatedGroup } from './mdev.js'
 import { attempt } from './proc.js'
 import { matches, selectsAll, type Selection } from './selection.js'
 import { isDmaSafeDriver, isVfioDriver, readDevice, resolveLink } from './sysfs-device.js'
@@ -13,6 +14,8 @@ const MODULES = ['vfio', 'vfio_iommu_type1', 'vfio_pci', 'vfio_pci_core', 'vfio_
 export interface ScannedGroup {
   id: number
   noiommu: boolean
+  /** made up by vfio for mediated devices (emulated IOMMU) */
+  emulated: boolean
   domainType: string | null
   node: DevNode | null
   viability: Viability
@@ -48,8 +51,9 @@ export function scanHost(fs: FsReader): HostInfo {
 }
 
 function viability(members: readonly Device[]): Viability {
+  // An mdev's driver is its VFIO driver: binding it claims no DMA ownership of the group.
   const blockers = members
-    .filter((d) => d.driver !== null && !isDmaSafeDriver(d.driver))
+    .filter((d) => d.driver !== null && d.bus !== 'mdev' && !isDmaSafeDriver(d.driver))
     .map((d) => ({ address: d.address, driver: d.driver ?? '' }))
   return { viable: blockers.length === 0, blockers }
 }
@@ -73,11 +77,14 @@ export function scan(fs: FsReader, sel: Selection, names: NameDb | null, configB
     }
     const selected = new Set(members.filter((d) => matches(sel, d, id)).map((d) => d.address))
     if (selected.size === 0) continue
-    // vfio names the group "vfio-noiommu" when it made it up for no-IOMMU mode.
-    const noiommu = fs.readText(dir + '/name')?.trim() === 'vfio-noiommu' || fs.stat(`/dev/vfio/noiommu-${id}`) !== null
+    // vfio names the group "vfio-noiommu" when it made it up: for no-IOMMU mode, or for mdevs.
+    const name = fs.readText(dir + '/name')?.trim() ?? null
+    const emulated = isEmulatedGroup(fs, id, name, members)
+    const noiommu = !emulated && (name === 'vfio-noiommu' || fs.stat(`/dev/vfio/noiommu-${id}`) !== null)
     groups.push({
       id,
       noiommu,
+      emulated,
       domainType: fs.readText(dir + '/type')?.trim() ?? null,
       node: devNode(fs, noiommu ? `/dev/vfio/noiommu-${id}` : `/dev/vfio/${id}`),
       viability: viability(members),

@@ -43,8 +43,9 @@ function hexField(s: string, max: number, what: string, arg: string): number | n
 /** Parses an lspci -s selector. A string that is not PCI-shaped (contains letters beyond hex and '.') is a device name. */
 export function parseSlot(arg: string): { slot: SlotFilter | null; name: string | null } {
   if (arg === '') throw new UsageError('-s needs a value: [[[[domain]:]bus]:][dev][.fn], e.g. -s 0000:01:00.0')
-  // Platform/AMBA names such as "a000000.virtio_mmio" or "9000000.pl011".
+  // Platform/AMBA names such as "a000000.virtio_mmio" or "9000000.pl011"; mdev UUIDs.
   if (/[g-zG-Z_]/.test(arg) && !arg.includes(':')) return { slot: null, name: arg }
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(arg)) return { slot: null, name: arg.toLowerCase() }
   const parts = arg.split(':')
   if (parts.length > 3) throw new UsageError(`-s ${arg}: too many ':'; expected [[[[domain]:]bus]:][dev][.fn]`)
   const last = parts.pop() ?? ''

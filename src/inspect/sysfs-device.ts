@@ -4,6 +4,7 @@ import { posix } from 'node:path'
 import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.js'
 import { readDtResources } from './devicetree.js'
 import { FsError, type FsReader } from './fs.js'
+import { readMdev } from './mdev.js'
 import type { NameDb } from './pci-ids.js'
 
 const DT_BASE = '/sys/firmware/devicetree/base'
@@ -95,13 +96,24 @@ function pciIdentity(fs: FsReader, p: string, names: NameDb | null): PciIdentity
   const ids = ueventIds(fs, p) ?? filesIds(fs, p)
   if (ids === null) return null
   const { vendorId, deviceId, classCode } = ids
+  const deviceName = names?.device(vendorId, deviceId) ?? null
   return {
     ...ids,
     revision: hexFile(fs, p + '/revision'),
     vendorName: names?.vendor(vendorId) ?? null,
-    deviceName: names?.device(vendorId, deviceId) ?? null,
+    deviceName,
     className: names?.className(classCode) ?? null,
+    ...subsystemNames(ids, deviceName, names),
   }
+}
+
+/** The subsystem as lspci names it: its vendor, and its own pci.ids line or, when the subsystem IDs are
+ * the device's, the device's name. */
+function subsystemNames(ids: Ids, deviceName: string | null, names: NameDb | null): Pick<PciIdentity, 'subsystemVendorName' | 'subsystemName'> {
+  const { vendorId: v, deviceId: d, subsystemVendorId: sv, subsystemDeviceId: sd } = ids
+  if (names === null || sv === null || sd === null) return { subsystemVendorName: null, subsystemName: null }
+  const own = names.subsystem?.(v, d, sv, sd) ?? null
+  return { subsystemVendorName: names.vendor(sv), subsystemName: own ?? (sv === v && sd === d ? deviceName : null) }
 }
 
 function cdevOf(fs: FsReader, p: string): string | null {
@@ -128,7 +140,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     pci,
     driver,
     driverOverride: ov === null || ov === '' || ov === '(null)' ? null : ov,
-    vfioDriver: driver !== null && isVfioDriver(driver),
+    // every driver of an mdev is a VFIO driver (mtty, nvidia-vgpu-vfio, vfio_ap_mdev …)
+    vfioDriver: driver !== null && (isVfioDriver(driver) || bus === 'mdev'),
     bridge: base === 0x06 && (sub === 0x04 || sub === 0x09),
     resources: resText === null ? [] : parseResources(resText),
     resetMethods: reset === null ? null : reset.trim().split(/\s+/).filter((s) => s !== ''),
@@ -138,5 +151,6 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     // Only for VFIO devices, and only as much as the CONFIG region read it is compared with.
     sysfsConfig: configBytes > 0 && pci !== null && driver !== null && isVfioDriver(driver) ? fs.readBytes(devPath + '/config', configBytes) : null,
     vfio: null,
+    ...(bus === 'mdev' ? { mdev: readMdev(fs, devPath) } : {}),
   }
 }

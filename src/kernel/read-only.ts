@@ -1,6 +1,7 @@
 // The read-only guarantee, enforced at the seam: every ioctl is checked against an allowlist keyed by
 // the kind of fd it goes to (the same number means different things on different fds, vfio-abi.md §1).
 import { InternalError } from '../errors.js'
+import { gfxPlaneFlags } from './abi/gfx.js'
 import * as U from './abi/vfio-uapi.js'
 import type { IoctlArg, Sys } from './sys.js'
 
@@ -10,8 +11,8 @@ type FdKind = 'container' | 'group' | 'device' | 'cdev' | 'iommufd' | 'other'
 const ALLOWED: Record<FdKind, readonly number[]> = {
   container: [U.VFIO_GET_API_VERSION, U.VFIO_CHECK_EXTENSION, U.VFIO_SET_IOMMU, U.VFIO_IOMMU_GET_INFO],
   group: [U.VFIO_GROUP_GET_STATUS, U.VFIO_GROUP_SET_CONTAINER, U.VFIO_GROUP_UNSET_CONTAINER, U.VFIO_GROUP_GET_DEVICE_FD],
-  device: [U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE],
-  cdev: [U.VFIO_DEVICE_BIND_IOMMUFD, U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE],
+  device: [U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE, U.VFIO_DEVICE_QUERY_GFX_PLANE],
+  cdev: [U.VFIO_DEVICE_BIND_IOMMUFD, U.VFIO_DEVICE_GET_INFO, U.VFIO_DEVICE_GET_REGION_INFO, U.VFIO_DEVICE_GET_IRQ_INFO, U.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, U.VFIO_DEVICE_FEATURE, U.VFIO_DEVICE_QUERY_GFX_PLANE],
   iommufd: [U.IOMMU_GET_HW_INFO],
   other: [],
 }
@@ -31,6 +32,14 @@ function featureReadOnly(arg: IoctlArg): boolean {
   if ((flags & U.VFIO_DEVICE_FEATURE_SET) !== 0) return false
   if ((flags & U.VFIO_DEVICE_FEATURE_PROBE) !== 0) return true
   return flags === (U.VFIO_DEVICE_FEATURE_GET | U.VFIO_DEVICE_FEATURE_MIGRATION)
+}
+
+/** QUERY_GFX_PLANE only as a PROBE: the drivers answer it before looking at the plane (a plain query
+ * would create dma-buf state in mbochs/GVT-g). */
+function gfxProbeOnly(arg: IoctlArg): boolean {
+  if (arg.kind !== 'buf') return false
+  const flags = gfxPlaneFlags(arg.buf)
+  return flags !== null && (flags & U.VFIO_GFX_PLANE_TYPE_PROBE) !== 0
 }
 
 export class ReadOnlySys implements Sys {
@@ -56,7 +65,8 @@ export class ReadOnlySys implements Sys {
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const kind = this.kinds.get(fd) ?? 'other'
-    const allowed = ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg))
+    const allowed =
+      ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg)) && (request !== U.VFIO_DEVICE_QUERY_GFX_PLANE || gfxProbeOnly(arg))
     if (!allowed) {
       throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
     }

@@ -1,7 +1,8 @@
 // The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
 // errno always kept. Returns Probe values; never throws for kernel answers.
-import type { GroupStatus, HotResetInfo, HwInfo, InfoCap, RawReply, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
+import type { GfxPlanes, GroupStatus, HotResetInfo, HwInfo, InfoCap, RawReply, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
 import { walkCaps } from './abi/caps.js'
+import { encodeGfxPlaneProbe } from './abi/gfx.js'
 import {
   deviceFlagNames,
   hwCapabilityNames,
@@ -205,6 +206,19 @@ export class Vfio {
     // ENOTTY: the driver does not implement it; EINVAL from older kernels for unknown ids.
     if (r === -25 || r === -22) return ok(false)
     return fail(`VFIO_DEVICE_FEATURE PROBE ${id}`, -r, path)
+  }
+
+  /** VFIO_DEVICE_QUERY_GFX_PLANE with the PROBE flag, once per plane kind: 0 = offered, EINVAL = not
+   * that kind; ENOTTY on both = the driver has no display (null). Nothing is created by a probe. */
+  gfxPlanes(fd: number, path: string): Probe<GfxPlanes | null> {
+    const ask = (kind: 'dmabuf' | 'region'): number => this.sys.ioctl(fd, U.VFIO_DEVICE_QUERY_GFX_PLANE, { kind: 'buf', buf: encodeGfxPlaneProbe(kind) })
+    const d = ask('dmabuf')
+    const r = ask('region')
+    if (d === -25 && r === -25) return ok(null)
+    for (const [kind, v] of [['dmabuf', d], ['region', r]] as const) {
+      if (v < 0 && v !== -22) return fail(`VFIO_DEVICE_QUERY_GFX_PLANE PROBE ${kind}`, -v, path)
+    }
+    return ok({ dmabuf: d === 0, region: r === 0 })
   }
 
   /** GET of the MIGRATION feature returns static capability flags, not device state. */

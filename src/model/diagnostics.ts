@@ -1,6 +1,7 @@
 // What lsvfio explains about a host, beyond what it lists: why a group is not viable, who holds VFIO
 // nodes open, what opening a device resets, whether the host is ready, and per-device verdicts for
 // `lsvfio check`. Plain data; everything here is gathered without opening /dev/vfio.
+import type { IsolationBreak, PcieDiagnosis } from './pcie.js'
 
 /** RLIMIT_MEMLOCK in bytes; null means unlimited. */
 export interface Memlock {
@@ -99,6 +100,10 @@ export interface Isolation {
   bridge: string | null
   /** The endpoints that share the group (bridges left out). */
   devices: readonly string[]
+  /** The exact link where isolation stops and what would split the group (from each hop's ACS). */
+  link?: IsolationBreak
+  /** The group predicted from topology and ACS alone for its first member, and whether the kernel agrees. */
+  predicted?: { members: readonly string[]; agrees: boolean }
 }
 
 /** Whether the current process can open a node, judged from its mode and owner (ACLs not seen). */
@@ -164,6 +169,8 @@ export interface Diagnostics {
   holders: HolderScan
   groups: readonly GroupDiagnosis[]
   devices: readonly DeviceDiagnosis[]
+  /** PCIe paths, ACS per hop, predicted grouping; absent when not gathered. */
+  pcie?: PcieDiagnosis
 }
 
 export type VerdictKind =
@@ -177,6 +184,7 @@ export type VerdictKind =
   | 'noiommu-only'
   | 'unsafe-interrupts'
   | 'vf-token'
+  | 'mdev-inactive'
 
 export interface Reason {
   kind: VerdictKind

@@ -1,6 +1,12 @@
 // The plain typed model: what lsvfio gathered, independent of how it is shown.
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
 import type { Diagnostics } from './diagnostics.js'
+import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
+import type { Agreement, PredictedView } from './predicted.js'
+
+export type { Agreement, PredictedIrq, PredictedRegion, PredictedView } from './predicted.js'
+
+export type { GfxPlanes, MdevDefined, MdevDevice, MdevInventory, MdevParent, MdevType } from './mdev.js'
 
 export interface ProbeError {
   /** What was attempted, e.g. "VFIO_DEVICE_GET_REGION_INFO index 5" or "open". */
@@ -50,6 +56,8 @@ export interface Inventory {
   opened: boolean
   /** Why not viable, who holds what, what opening resets, host readiness; absent when not gathered. */
   diagnostics?: Diagnostics
+  /** Mediated devices: parents with their types, and mdevctl's defined mdevs; absent when the host has none. */
+  mdev?: MdevInventory
 }
 
 export interface HostInfo {
@@ -82,6 +90,9 @@ export interface IommuGroup {
   id: number
   /** noiommu-N group (no IOMMU protection; kernel is tainted). */
   noiommu: boolean
+  /** A group vfio made up for mediated devices (emulated IOMMU: the parent's driver translates DMA);
+   * sysfs names it "vfio-noiommu" too, but its node is /dev/vfio/N and it taints nothing. Absent: false. */
+  emulated?: boolean
   /** Default domain type from sysfs (DMA, DMA-FQ, identity …) or null. */
   domainType: string | null
   /** /dev/vfio/N or /dev/vfio/noiommu-N, null when absent (no member bound to a VFIO driver). */
@@ -152,6 +163,10 @@ export interface PciIdentity {
   vendorName: string | null
   deviceName: string | null
   className: string | null
+  /** pci.ids' name of the subsystem's vendor (absent in models built before it was gathered) */
+  subsystemVendorName?: string | null
+  /** pci.ids' name of the subsystem, as lspci -v prints it after the vendor */
+  subsystemName?: string | null
 }
 
 export interface OfNode {
@@ -224,49 +239,10 @@ export interface Device {
   predicted?: PredictedView
   /** With --open: each predicted field against the kernel's answer. */
   agreement?: readonly Agreement[]
+  /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
+  mdev?: MdevDevice
 }
 
-/** A prediction of VFIO_DEVICE_GET_INFO / GET_REGION_INFO / GET_IRQ_INFO from sysfs alone. Every field
- * is optional: one that sysfs cannot settle is left out (and `unknown` says why), never guessed. */
-export interface PredictedView {
-  /** Device flags that can be predicted, each true or false (pci, reset, caps). */
-  flags: Readonly<Record<string, boolean>>
-  /** The reset vfio-pci would do on open: the first method of reset_method expected to work. */
-  resetMethod?: string | null
-  numRegions?: number
-  numIrqs?: number
-  regions: readonly PredictedRegion[]
-  irqs: readonly PredictedIrq[]
-  /** What could not be predicted, and why. */
-  unknown: readonly string[]
-}
-
-export interface PredictedRegion {
-  index: number
-  name: string
-  /** false: the kernel answers EINVAL (no VGA region). */
-  available?: boolean
-  size?: bigint
-  offset?: bigint
-  flagNames?: readonly string[]
-}
-
-export interface PredictedIrq {
-  index: number
-  name: string
-  /** false: the kernel answers EINVAL (no ERR interrupt on this kernel for this device). */
-  available?: boolean
-  count?: number
-  flagNames?: readonly string[]
-}
-
-export interface Agreement {
-  /** e.g. "BAR0 size", "MSI-X count", "flags.reset" */
-  field: string
-  predicted: string
-  kernel: string
-  agree: boolean
-}
 
 export interface VfioDeviceView {
   /** How the device fd was obtained: through its group (legacy container) or its cdev + iommufd. */
@@ -287,6 +263,9 @@ export interface VfioDeviceView {
   config: Probe<ConfigSpace> | null
   /** --read-region: the bytes asked for; absent when not asked. */
   regionDump?: Probe<RegionDump>
+  /** VFIO_DEVICE_QUERY_GFX_PLANE with the PROBE flag (mediated devices only): which plane kinds a display
+   * device exports; ok(null) when the driver has no display (ENOTTY). Absent when not asked. */
+  gfx?: Probe<GfxPlanes | null>
   /** VFIO_DEVICE_GET_INFO reply. */
   raw?: RawReply | undefined
 }

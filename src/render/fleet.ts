@@ -163,4 +163,4 @@ export function summarise(inv: Inventory, report: CheckReport): FleetSummary {
 }
 
 /** The verdict kinds a device can be not ready for, in a fixed order (every one gets a series). */
-export const NOT_READY_KINDS: readonly VerdictKind[] = ['no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'other']
+export const NOT_READY_KINDS: readonly VerdictKind[] = ['no-iommu', 'not-bound', 'noiommu-only', 'not-viable', 'busy', 'permission', 'unsafe-interrupts', 'vf-token', 'mdev-inactive', 'other']

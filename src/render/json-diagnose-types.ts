@@ -1,6 +1,7 @@
 // DTO types of the diagnostics in --json (schema/lsvfio.schema.json, $defs/diagnostics) and of the
 // `lsvfio check --json` document (schema/lsvfio-check.schema.json). Byte counts are u64 hex strings.
 import type { FindingLevel, HeldKind, VerdictKind } from '../model/diagnostics.js'
+import type { AcsFlag, BreakKind, PortType } from '../model/pcie.js'
 
 type U64 = string
 
@@ -60,7 +61,14 @@ export interface JsonGroupDiagnosis {
   id: number
   holders: number[]
   blockers: { address: string; driver: string; fix: string[] }[]
-  isolation: { reason: 'multifunction' | 'behind-bridge' | 'no-acs'; text: string; bridge: string | null; devices: string[] } | null
+  isolation: {
+    reason: 'multifunction' | 'behind-bridge' | 'no-acs'
+    text: string
+    bridge: string | null
+    devices: string[]
+    link?: JsonIsolationBreak
+    predicted?: { members: string[]; agrees: boolean }
+  } | null
   access: JsonNodeAccess[] | null
 }
 
@@ -94,6 +102,37 @@ export interface JsonDiagnostics {
   holders: { holders: JsonHolder[]; scanned: number; hidden: number }
   groups: JsonGroupDiagnosis[]
   devices: JsonDeviceDiagnosis[]
+  pcie?: JsonPcieDiagnosis
+}
+
+export interface JsonAcs {
+  offset: number
+  cap: number
+  ctrl: number
+  capable: AcsFlag[]
+  enabled: AcsFlag[]
+}
+
+export interface JsonPcieHop {
+  address: string
+  type: PortType | null
+  acs: JsonAcs | null
+  isolates: boolean | null
+  note: string
+}
+
+export interface JsonIsolationBreak {
+  at: string | null
+  kind: BreakKind
+  text: string
+  split: { kind: 'other-slot' | 'firmware' | 'nothing' | 'unknown'; text: string }
+}
+
+export interface JsonPcieDiagnosis {
+  paths: { address: string; hops: JsonPcieHop[]; owner: string | null }[]
+  prediction: { devices: number; groups: number; agree: number; mismatches: { address: string; predicted: string[]; kernel: string[] }[] } | null
+  unpredicted: string | null
+  override: { param: string; text: string } | null
 }
 
 export const CHECK_SCHEMA_VERSION = 1 as const

@@ -1,9 +1,13 @@
 // Diagnostics and check reports → their JSON DTOs (json-diagnose-types.ts). Pure.
-import type { CheckReport, Credentials, Diagnostics, Holder, Memlock, Readiness, Verdict } from '../model/diagnostics.js'
+import type { CheckReport, Credentials, Diagnostics, Holder, Isolation, Memlock, Readiness, Verdict } from '../model/diagnostics.js'
+import type { AcsState, PcieDiagnosis } from '../model/pcie.js'
 import {
   CHECK_SCHEMA_VERSION,
   type JsonCheckDocument,
+  type JsonAcs,
   type JsonCredentials,
+  type JsonGroupDiagnosis,
+  type JsonPcieDiagnosis,
   type JsonDiagnostics,
   type JsonHolder,
   type JsonMemlock,
@@ -49,6 +53,27 @@ export function jsonReadiness(r: Readiness): JsonReadiness {
   }
 }
 
+function jsonIsolation(i: Isolation): NonNullable<JsonGroupDiagnosis['isolation']> {
+  const { link, predicted, ...rest } = i
+  return {
+    ...rest,
+    devices: [...i.devices],
+    ...(link === undefined ? {} : { link: { ...link, split: { ...link.split } } }),
+    ...(predicted === undefined ? {} : { predicted: { members: [...predicted.members], agrees: predicted.agrees } }),
+  }
+}
+
+const jsonAcs = (a: AcsState | null): JsonAcs | null => (a === null ? null : { ...a, capable: [...a.capable], enabled: [...a.enabled] })
+
+function jsonPcie(p: PcieDiagnosis): JsonPcieDiagnosis {
+  return {
+    paths: p.paths.map((x) => ({ address: x.address, hops: x.hops.map((h) => ({ ...h, acs: jsonAcs(h.acs) })), owner: x.owner })),
+    prediction: p.prediction === null ? null : { ...p.prediction, mismatches: p.prediction.mismatches.map((m) => ({ address: m.address, predicted: [...m.predicted], kernel: [...m.kernel] })) },
+    unpredicted: p.unpredicted,
+    override: p.override === null ? null : { ...p.override },
+  }
+}
+
 export function jsonDiagnostics(d: Diagnostics): JsonDiagnostics {
   return {
     self: jsonCredentials(d.self),
@@ -58,7 +83,7 @@ export function jsonDiagnostics(d: Diagnostics): JsonDiagnostics {
       id: g.id,
       holders: [...g.holders],
       blockers: g.blockers.map((b) => ({ address: b.address, driver: b.driver, fix: [...b.fix] })),
-      isolation: g.isolation === null ? null : { ...g.isolation, devices: [...g.isolation.devices] },
+      isolation: g.isolation === null ? null : jsonIsolation(g.isolation),
       access: g.access === null ? null : g.access.map((a) => ({ path: a.path, ok: a.ok, why: a.why, fix: [...a.fix] })),
     })),
     devices: d.devices.map((x) => ({
@@ -78,6 +103,7 @@ export function jsonDiagnostics(d: Diagnostics): JsonDiagnostics {
       numa: { ...x.numa },
       holders: [...x.holders],
     })),
+    ...(d.pcie === undefined ? {} : { pcie: jsonPcie(d.pcie) }),
   }
 }
 

@@ -2,6 +2,7 @@
 // Kept apart from the model so the model can change without breaking scripts.
 import type { IommuModel } from '../model/types.js'
 import type { JsonDiagnostics } from './json-diagnose-types.js'
+import type { JsonGfx, JsonMdevDevice, JsonMdevInventory } from './json-mdev.js'
 
 export const SCHEMA_VERSION = 1 as const
 
@@ -124,6 +125,12 @@ export interface JsonPci {
   vendorName: string | null
   deviceName: string | null
   className: string | null
+  /** "vvvv:dddd", as -d takes it */
+  id: string
+  /** "vvvv:dddd" of the subsystem, or null */
+  subsystemId: string | null
+  subsystemVendorName: string | null
+  subsystemName: string | null
 }
 
 export interface JsonRegion {
@@ -184,6 +191,8 @@ export interface JsonVfioDevice {
   config: JsonProbe<JsonConfig> | null
   regionDump: JsonProbe<JsonRegionDump> | null
   raw: JsonRaw | null
+  /** Mediated devices only: QUERY_GFX_PLANE PROBE answers (value null: no display). */
+  gfx?: JsonGfx
 }
 
 export interface JsonDevice {
@@ -205,6 +214,8 @@ export interface JsonDevice {
   predicted?: JsonPredicted
   /** With --open: each predicted field against the kernel's answer. */
   agreement?: JsonAgreement[]
+  /** Mediated devices only. */
+  mdev?: JsonMdevDevice
 }
 
 export interface JsonPredicted {
@@ -229,6 +240,8 @@ export interface JsonGroup {
   id: number
   name: string
   noiommu: boolean
+  /** Present (true) only for a group vfio made up for mediated devices. */
+  emulated?: boolean
   domainType: string | null
   node: JsonDevNode | null
   viability: { viable: boolean; blockers: { address: string; driver: string }[] }
@@ -252,6 +265,8 @@ export interface JsonDocument {
   ungrouped: JsonDevice[]
   /** Why not viable, holders, reset, readiness (additive in schemaVersion 1); null when not gathered. */
   diagnostics: JsonDiagnostics | null
+  /** mdev parents, types and mdevctl definitions; absent when the host has none. */
+  mdev?: JsonMdevInventory
 }
 
 /** A device's device-tree node: reg entries beside the regions they back, interrupts beside the IRQ indexes. */

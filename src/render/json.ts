@@ -59,6 +59,7 @@ import {
   type JsonVfioDevice,
 } from './json-types.js'
 import { jsonDiagnostics } from './json-diagnose.js'
+import { jsonGfx, jsonMdevDevice, jsonMdevInventory } from './json-mdev.js'
 
 export * from './json-types.js'
 
@@ -181,8 +182,14 @@ function pci(p: PciIdentity): JsonPci {
     vendorName: p.vendorName,
     deviceName: p.deviceName,
     className: p.className,
+    id: `${hex4(p.vendorId)}:${hex4(p.deviceId)}`,
+    subsystemId: p.subsystemVendorId === null || p.subsystemDeviceId === null ? null : `${hex4(p.subsystemVendorId)}:${hex4(p.subsystemDeviceId)}`,
+    subsystemVendorName: p.subsystemVendorName ?? null,
+    subsystemName: p.subsystemName ?? null,
   }
 }
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
 
 function region(r: Region, b: boolean): JsonRegion {
   return {
@@ -241,6 +248,7 @@ function vfioDevice(v: VfioDeviceView, b: boolean): JsonVfioDevice {
     config: v.config === null || !b ? null : probe(v.config, config),
     regionDump: v.regionDump === undefined || !b ? null : probe(v.regionDump, regionDump),
     raw: jsonRaw(v.raw, b),
+    ...(v.gfx === undefined ? {} : { gfx: jsonGfx(v.gfx) }),
   }
 }
 
@@ -273,6 +281,7 @@ function jsonDevice(d: Device, b: boolean): JsonDevice {
     vfio: d.vfio === null ? null : probe(d.vfio, (v) => vfioDevice(v, b)),
     ...(d.predicted === undefined ? {} : { predicted: jsonPredicted(d.predicted) }),
     ...(d.agreement === undefined ? {} : { agreement: d.agreement.map((a) => ({ ...a })) }),
+    ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
   }
 }
 
@@ -309,6 +318,7 @@ function group(g: IommuGroup, b: boolean): JsonGroup {
     id: g.id,
     name: g.noiommu ? `noiommu-${g.id}` : String(g.id),
     noiommu: g.noiommu,
+    ...(g.emulated === true ? { emulated: true } : {}),
     domainType: g.domainType,
     node: devNode(g.node),
     viability: { viable: g.viability.viable, blockers: g.viability.blockers.map((b) => ({ address: b.address, driver: b.driver })) },
@@ -346,6 +356,7 @@ export function toJson(inv: Inventory, meta: JsonMeta): JsonDocument {
     groups: inv.groups.map((g) => group(g, b)),
     ungrouped: inv.ungrouped.map((d) => jsonDevice(d, b)),
     diagnostics: inv.diagnostics === undefined ? null : jsonDiagnostics(inv.diagnostics),
+    ...(inv.mdev === undefined ? {} : { mdev: jsonMdevInventory(inv.mdev) }),
   }
 }
 

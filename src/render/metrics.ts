@@ -111,6 +111,21 @@ export function renderMetrics(s: FleetSummary, meta: FleetMeta): string {
     s.holders.map(({ holder: h, groups }) => [{ pid: String(h.pid), comm: h.comm ?? '', vm_name: h.vmName ?? '' }, groups]),
   )
 
+  // Shared groups: where isolation stops (the PCIe path's ACS) and what would split them.
+  const isolation = s.groups.flatMap((g) => {
+    const l = s.diag.groups.find((x) => x.id === g.group.id)?.isolation?.link
+    return l === undefined ? [] : [[{ group: groupLabel(g.group), at: l.at ?? '', kind: l.kind, split: l.split.kind }, 1] as const]
+  })
+  o.family('lsvfio_group_isolation_break_info', 'Per shared IOMMU group above: the bridge or function where isolation stops, why (kind) and what would split it (value 1)', isolation)
+  const pcie = s.diag.pcie
+  if (pcie !== undefined) {
+    o.one('lsvfio_acs_override', '1 when pcie_acs_override= is on the kernel command line: the isolation of groups it splits is claimed, not enforced', pcie.override !== null)
+    if (pcie.prediction !== null) {
+      o.one('lsvfio_grouping_predicted_devices', 'PCI functions whose IOMMU group lsvfio predicted from topology and ACS', pcie.prediction.devices)
+      o.one('lsvfio_grouping_agreeing_devices', 'PCI functions whose predicted IOMMU group has exactly the kernel\'s members', pcie.prediction.agree)
+    }
+  }
+
   o.family('lsvfio_sriov_vfs', 'SR-IOV virtual functions per physical function (counted, not listed, to bound the series)', s.pfs.map((p) => [{ pf: p.pf }, p.vfs]))
   o.family('lsvfio_sriov_vfs_meant_for_vfio', 'VFs of the PF meant for VFIO', s.pfs.map((p) => [{ pf: p.pf }, p.meant]))
   o.family('lsvfio_sriov_vfs_ready', 'VFs of the PF ready for passthrough', s.pfs.map((p) => [{ pf: p.pf }, p.ready]))
@@ -119,5 +134,12 @@ export function renderMetrics(s: FleetSummary, meta: FleetMeta): string {
     'VFs of the PF meant for VFIO but not ready, by the first reason lsvfio check gives',
     s.pfs.flatMap((p) => [...p.notReady].sort(([a], [c]) => NOT_READY_KINDS.indexOf(a) - NOT_READY_KINDS.indexOf(c)).map(([k, n]: [VerdictKind, number]) => [{ pf: p.pf, reason: k }, n] as const)),
   )
+  const types = (s.inv.mdev?.parents ?? []).flatMap((p) => p.types.map((t) => ({ p, t })))
+  o.family(
+    'lsvfio_mdev_available_instances',
+    'Per mediated-device type: how many more mdevs can be created now (available_instances)',
+    types.flatMap(({ p, t }) => (t.availableInstances === null ? [] : [[{ parent: p.name, type: t.id, name: t.name ?? '', device_api: t.deviceApi ?? '' }, t.availableInstances] as const])),
+  )
+  o.family('lsvfio_mdev_instances', 'Per mediated-device type: mdevs created from it', types.map(({ p, t }) => [{ parent: p.name, type: t.id }, t.devices.length]))
   return o.lines.join('\n') + '\n'
 }

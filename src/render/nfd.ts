@@ -33,6 +33,10 @@ export function renderNfd(s: FleetSummary, meta: FleetMeta, expiryMinutes: numbe
   ]
   // One count per vendor:device of the devices meant for VFIO, e.g. ready-10de-2204=2.
   for (const id of s.byId) labels.push([`ready-${hex4(id.vendorId)}-${hex4(id.deviceId)}`, String(id.ready)])
+  // Mediated-device types: instances that can still be created, summed over parents, e.g. mdev-nvidia-35=4.
+  const mdev = new Map<string, number>()
+  for (const t of (s.inv.mdev?.parents ?? []).flatMap((p) => p.types)) if (t.availableInstances !== null) mdev.set(t.id, (mdev.get(t.id) ?? 0) + t.availableInstances)
+  for (const [id, n] of [...mdev].sort(([a], [b]) => a.localeCompare(b))) labels.push([`mdev-${id}`, String(n)])
   const lines = [...head]
   let size = head.reduce((n, l) => n + l.length + 1, 0)
   for (const [name, value] of labels) {

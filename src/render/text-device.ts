@@ -3,6 +3,7 @@ import type { Device, IommuGroup, PciIdentity } from '../model/types.js'
 import { dropGroupHint, errorLines, errorMarker, hasFlag, hex, hexPad } from './format.js'
 import type { Style } from './style.js'
 import { dtUnpairedLines } from './text-devicetree.js'
+import { mdevDetailLines, mdevIdentity } from './text-mdev.js'
 import { hostResourceString, vfioLines } from './text-vfio.js'
 import { agreementLines, predictedLines, predictedSummary } from './text-predicted.js'
 import type { ViewOptions } from './view.js'
@@ -26,8 +27,21 @@ export function pciDescription(p: PciIdentity, numeric: ViewOptions['numeric']):
   return `${cls}: ${names}${rev}`
 }
 
+/** The subsystem as lspci -v prints it: names from pci.ids, "Device" and the number for what it lacks;
+ * -n numbers only, -nn both. */
+export function subsystemDescription(sv: number, sd: number, p: PciIdentity, numeric: ViewOptions['numeric']): string {
+  const ids = `${hexPad(sv, 4)}:${hexPad(sd, 4)}`
+  if (numeric === 1) return ids
+  const v = p.subsystemVendorName ?? null
+  const d = p.subsystemName ?? null
+  if (numeric === 2) return v !== null && d !== null ? `${v} ${d} [${ids}]` : v === null ? `Device [${ids}]` : `${v} Device [${ids}]`
+  return v !== null && d !== null ? `${v} ${d}` : v === null ? `Device ${ids}` : `${v} Device ${hexPad(sd, 4)}`
+}
+
 function identity(d: Device, view: ViewOptions): string {
   if (d.pci !== null) return pciDescription(d.pci, view.numeric)
+  const mdev = mdevIdentity(d)
+  if (mdev !== null) return mdev
   const compat = d.ofNode?.compatible[0]
   return `${d.bus} device${compat !== undefined ? `: ${compat}` : ''}`
 }
@@ -73,7 +87,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   const p = d.pci
   if (d.bridge && view.verbose < 2) return lines
   if (p !== null && p.subsystemVendorId !== null && p.subsystemDeviceId !== null)
-    lines.push(`${ind}${style.label('Subsystem:')} ${hexPad(p.subsystemVendorId, 4)}:${hexPad(p.subsystemDeviceId, 4)}`)
+    lines.push(`${ind}${style.label('Subsystem:')} ${subsystemDescription(p.subsystemVendorId, p.subsystemDeviceId, p, view.numeric)}`)
   if (view.verbose >= 3 && p !== null) lines.push(`${ind}${style.label('Class:')} ${hexPad(p.classCode, 6)}`)
   if (d.ofNode !== null) {
     const compat = d.ofNode.compatible.map((c) => `"${c}"`).join(' ')
@@ -82,6 +96,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   }
   if (view.verbose >= 2 && d.numaNode !== null) lines.push(`${ind}${style.label('NUMA node:')} ${d.numaNode}`)
   if (d.cdev !== null) lines.push(`${ind}${style.label('cdev:')} ${style.addr(d.cdev)}`)
+  lines.push(...mdevDetailLines(d, d.vfio?.ok === true ? d.vfio.value.gfx : undefined, style, ind))
   if (d.vfio !== null && d.vfio.ok) {
     lines.push(...vfioLines(d, d.vfio.value, view, style, ind))
     if (d.agreement !== undefined) lines.push(...agreementLines(d.agreement, style, ind))

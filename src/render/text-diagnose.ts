@@ -4,6 +4,7 @@
 import type { DeviceDiagnosis, Diagnostics, GroupDiagnosis } from '../model/diagnostics.js'
 import type { Device, IommuGroup } from '../model/types.js'
 import type { Style } from './style.js'
+import { pathLines, isolationLines } from './text-pcie.js'
 import { holderTitle } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
@@ -45,7 +46,7 @@ export function groupDiagnosisLines(g: IommuGroup, d: Diagnostics | undefined, v
       lines.push(...fixLines(b.fix, style, `${ind}    `))
     }
   }
-  if (gd.isolation !== null) lines.push(`${ind}${style.label('Shared group:')} ${gd.isolation.text}`)
+  if (gd.isolation !== null) lines.push(...isolationLines(gd.isolation, view, style, ind))
   if (gd.access !== null) {
     for (const a of gd.access) {
       if (a.ok && view.verbose < 2) continue
@@ -92,6 +93,8 @@ export function deviceDiagnosisLines(dev: Device, d: Diagnostics | undefined, vi
     if (h !== undefined) lines.push(`${ind}${style.label('Open in:')} ${holderTitle(h)}`)
   }
   if (dev.vfioDriver && !dev.bridge) lines.push(...resetLines(dd, style, ind))
+  const path = d.pcie?.paths.find((p) => p.address === dev.address)
+  if (path !== undefined) lines.push(...pathLines(path, style, ind))
   if (dd.sriov !== null) lines.push(`${ind}${style.label('SR-IOV:')} ${dd.sriov.vfTokenRequired ? style.warn(dd.sriov.text) : dd.sriov.text}`)
   // -vv prints the NUMA node with the device's other facts; here it comes with the CPUs to pin vCPUs on.
   if (dev.vfioDriver && dd.numa.node !== null && view.verbose === 1) lines.push(`${ind}${style.label('NUMA node:')} ${dd.numa.node}${dd.numa.cpus !== null ? ` (local CPUs ${dd.numa.cpus})` : ''}`)

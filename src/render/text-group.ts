@@ -11,6 +11,7 @@ import type { ViewOptions } from './view.js'
 export function groupHeader(g: IommuGroup, style: Style): string {
   const parts = [style.heading(`IOMMU group ${groupName(g)}`)]
   if (g.noiommu) parts[0] += ' ' + style.warn('(no IOMMU protection)')
+  if (g.emulated === true) parts[0] += ' ' + style.dim('(mediated: IOMMU emulated by the parent\'s driver)')
   parts.push(g.node !== null ? style.addr(devNodeString(g.node)) : style.dim('no /dev/vfio node'))
   if (g.viability.viable) parts.push(style.ok('viable'))
   else {

@@ -82,7 +82,7 @@ export function readinessLines(inv: Inventory, d: Diagnostics, view: ViewOptions
   const reset = opened.filter((x) => x.vfio !== null && x.vfio.ok && x.vfio.value.flagNames.includes('reset'))
   if (inv.opened && reset.length > 0) {
     lines.push(
-      `  ${style.warn('note:')} this run opened ${reset.length} idle device${reset.length === 1 ? '' : 's'} with a reset method: vfio-pci reset each on open and again on close (${reset.map((x) => x.address).join(', ')}); without --open nothing is opened`,
+      `  ${style.warn('note:')} ${view.recorded === true ? 'the recording' : 'this run'} opened ${reset.length} idle device${reset.length === 1 ? '' : 's'} with a reset method: vfio-pci reset each on open and again on close (${reset.map((x) => x.address).join(', ')}); without --open nothing is opened`,
     )
   }
   lines.push('')

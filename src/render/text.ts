@@ -7,6 +7,8 @@ import { deviceDetail, deviceLine } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
+import { groupingLines } from './text-pcie.js'
+import { mdevLines } from './text-mdev.js'
 import { blockingFindingLines, readinessLines } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
@@ -33,6 +35,7 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
   if (diag !== undefined) lines.push(...blockingFindingLines(diag, style))
   if (view.verbose >= 1) lines.push(...hostSummary(inv, style))
   if (view.verbose >= 1 && diag !== undefined) lines.push(...readinessLines(inv, diag, view, style))
+  if (diag !== undefined) lines.push(...groupingLines(diag, view, style))
   const blocks: string[][] = []
   for (const g of inv.groups) {
     const block = [groupHeader(g, style) + holderSuffix(g, diag, style)]
@@ -51,6 +54,8 @@ export function renderText(inv: Inventory, view: ViewOptions, style: Style): str
     }
     blocks.push(block)
   }
+  const mdev = mdevLines(inv, view, style)
+  if (mdev.length > 0) blocks.push(mdev)
   // -v output separates groups with a blank line, like lspci -v separates devices.
   blocks.forEach((b, i) => {
     if (i > 0 && view.verbose >= 1) lines.push('')

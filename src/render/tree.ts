@@ -77,6 +77,8 @@ function vfioChildren(d: Device, v: VfioDeviceView, view: ViewOptions, style: St
     const dt = n !== null ? dtIrqLeaf(d, e.index, view, style) : null
     if (n !== null) nodes.push(dt === null ? n : { ...n, children: [dt, ...n.children] })
   }
+  const gfx = v.gfx
+  if (gfx !== undefined) nodes.push(gfx.ok ? leaf(`display: ${gfx.value === null ? 'none' : [...(gfx.value.dmabuf ? ['dma-buf'] : []), ...(gfx.value.region ? ['region'] : [])].join(' ') || 'none'}`) : errorNode('display: ', gfx.error, view, style))
   const methods = d.resetMethods !== null && d.resetMethods.length > 0 ? ` (${d.resetMethods.join(' ')})` : ''
   nodes.push(leaf(hasFlag(v.flagNames, 'reset') ? `reset: ${style.ok('yes')}${methods}` : `reset: ${style.warn('no')}`))
   const h = v.hotReset
@@ -128,6 +130,19 @@ export function renderTree(inv: Inventory, view: ViewOptions, style: Style): str
       label: style.warn('no IOMMU group'),
       children: inv.ungrouped.map((d) => deviceNode(d, null, view, style)),
     })
+  roots.push(...mdevRoots(inv, style))
   lines.push(...drawTree(roots, view.ascii === true))
   return lines
+}
+
+/** mdev parent → type (instances left) → the mdevs made from it, with their IOMMU group. */
+function mdevRoots(inv: Inventory, style: Style): TreeNode[] {
+  const groupOf = new Map(inv.groups.flatMap((g) => g.devices.map((d) => [d.address, g.id] as const)))
+  return (inv.mdev?.parents ?? []).map((p) => ({
+    label: `${style.heading(`mdev parent ${p.name}`)}${p.driver !== null ? `  driver=${p.driver}` : ''}`,
+    children: p.types.map((t) => ({
+      label: `${style.addr(t.id)}  ${t.deviceApi ?? '?'}  available ${t.availableInstances ?? '?'}`,
+      children: t.devices.map((u) => leaf(`${u}${groupOf.has(u) ? `  group ${groupOf.get(u)}` : ''}`)),
+    })),
+  }))
 }

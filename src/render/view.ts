@@ -8,6 +8,8 @@ export interface ViewOptions {
   numeric: 0 | 1 | 2
   /** Tree renderer: ASCII connectors instead of box-drawing characters. */
   ascii?: boolean
+  /** A --from replay: what the run did is what the recording did ("the recording opened ..."). */
+  recorded?: boolean
 }
 
 export const defaultView: ViewOptions = { verbose: 0, numeric: 0 }

@@ -19,7 +19,7 @@ const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 const tools = ['promtool', 'prometheus-node-exporter'].filter((t) => !have(t))
 const why = !built ? 'no build (npm run build)' : tools.length > 0 ? `${tools.join(', ')} missing: bash test/fleet/setup.sh` : ''
-const FIXTURES = ['x86-6.1', 'x86-6.12', 'x86-6.12-cdev', 'x86-6.12-noiommu', 'x86-7.3']
+const FIXTURES = ['x86-6.1', 'x86-6.12', 'x86-6.12-cdev', 'x86-6.12-noiommu', 'x86-7.3', 'x86-6.12-mdev']
 
 /** lsvfio's stdout; exit 0 (2 allowed for the listing, which counts the EBUSY of a held group). */
 function lsvfio(...args: string[]): string {

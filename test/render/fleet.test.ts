@@ -12,6 +12,7 @@ import { run } from '../../src/cli/run.js'
 import { writeAtomic } from '../../src/cli/write-atomic.js'
 import { EnvironmentError } from '../../src/errors.js'
 import type { Host } from '../../src/inspect/host.js'
+import { NodeFs } from '../../src/inspect/node-fs.js'
 import type { Sys } from '../../src/kernel/sys.js'
 import { escapeLabel, renderMetrics } from '../../src/render/metrics.js'
 import { NFD_MAX_BYTES, NFD_NAMESPACE, renderNfd, validLabelPart } from '../../src/render/nfd.js'
@@ -20,7 +21,7 @@ import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 import { parseExposition } from '../helpers/exposition.js'
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures')
-const FIXTURES = ['x86-6.1', 'x86-6.12', 'x86-6.12-cdev', 'x86-6.12-noiommu', 'x86-7.3']
+const FIXTURES = ['x86-6.1', 'x86-6.12', 'x86-6.12-cdev', 'x86-6.12-noiommu', 'x86-7.3', 'x86-6.12-mdev']
 const META = { version: 'test', hostname: null, time: new Date('2026-12-02T10:00:00Z') }
 const cleanups: (() => void)[] = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
@@ -124,7 +125,8 @@ describe('lsvfio nfd', () => {
     }
     expect(labels.get(`${NFD_NAMESPACE}/devices-ready`)).toBe(String(report.verdicts.filter((v) => v.ready).length))
     const perId = [...labels].filter(([k]) => k.includes('/ready-')).reduce((n, [, v]) => n + Number(v), 0)
-    expect(perId).toBe(report.verdicts.filter((v) => v.ready).length)
+    // per vendor:device: PCI devices only (an mdev has no IDs of its own; its types are counted as mdev-TYPE)
+    expect(perId).toBe(report.verdicts.filter((v) => v.ready && /^[0-9a-f]{4,}:[0-9a-f]{2}:/.test(v.address)).length)
   })
 
   it('label syntax: 63 characters, alphanumeric ends', () => {
@@ -153,6 +155,15 @@ describe('the commands', () => {
       const r = run(h, p.options, plainStyle, { version: 'test', argv: [cmd], hostname: null, now: META.time })
       expect([r.exitCode, opens, r.stderr]).toEqual([0, [], []])
     }
+  })
+
+  it('refuses a root with nothing to read (no /sys, no /proc) instead of reporting the IOMMU off', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsvfio-empty-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const p = parseArgs(['metrics', '--sysfs-root', dir], 'test')
+    if (p.kind !== 'run') throw new Error('not a run')
+    const empty: Host = { fs: new NodeFs(dir), sys: host('x86-6.1').host.sys, names: null }
+    expect(() => run(empty, p.options, plainStyle, { version: 'test', argv: [] })).toThrow(/^nothing to report: no \/proc\/sys\/kernel\/osrelease, .*run on the host \(or mount its \/sys and \/proc\)$/)
   })
 
   it('parses --output, --expiry, --from before or after, and refuses --open', () => {

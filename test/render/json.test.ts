@@ -16,13 +16,15 @@ const validateShipped = ajvShipped.compile(schema)
 
 const meta = { version: '0.1.0', opened: true, argv: ['--json'] }
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures')
-/** Keys added to the document after its first release: optional in the schema. */
-const ADDED_SINCE_FIRST_RELEASE = ['diagnostics']
+/** Keys added to the document after its first release (optional in the schema), by the key of the
+ * object that holds them ('' for the top level). */
+const ADDED_SINCE_FIRST_RELEASE: Record<string, readonly string[]> = { '': ['diagnostics'], pci: ['id', 'subsystemId', 'subsystemVendorName', 'subsystemName'] }
 
-function withoutKeys(doc: unknown, keys: readonly string[]): unknown {
-  if (Array.isArray(doc)) return doc.map((d) => withoutKeys(d, keys))
+function withoutKeys(doc: unknown, added: Record<string, readonly string[]>, parent = ''): unknown {
+  if (Array.isArray(doc)) return doc.map((d) => withoutKeys(d, added, parent))
   if (doc === null || typeof doc !== 'object') return doc
-  return Object.fromEntries(Object.entries(doc).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, withoutKeys(v, keys)]))
+  const drop = added[parent] ?? []
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !drop.includes(k)).map(([k, v]) => [k, withoutKeys(v, added, k)]))
 }
 
 function errorsOf(doc: unknown): string {

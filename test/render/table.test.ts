@@ -34,7 +34,10 @@ describe('table', () => {
       const snap = path.join(REPO, 'test/fixtures', fx)
       const t = spawnSync(process.execPath, [BIN, '--table', '--color', 'never', '--from', snap], { encoding: 'utf8' })
       expect(t.stderr).toBe('')
-      const lines = t.stdout.trimEnd().split('\n')
+      // a replay starts with where and when it was recorded
+      const [banner, blank, ...lines] = t.stdout.trimEnd().split('\n')
+      expect(banner).toMatch(/^Replay of .*: recorded .* by lsvfio /)
+      expect(blank).toBe('')
       expect(lines[0]?.split(/\s{2,}/)).toEqual([...TABLE_HEAD])
       const listed = spawnSync(process.execPath, [BIN, '--json', '--from', snap], { encoding: 'utf8' })
       const doc = JSON.parse(listed.stdout) as { groups: { devices: { address: string }[] }[]; ungrouped: { address: string }[] }

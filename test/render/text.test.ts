@@ -151,7 +151,7 @@ describe('renderText, verbose 1 and 2', () => {
         "IOMMU group 12  /dev/vfio/12 crw------- root:root  viable",
         "  Domain: DMA",
         "  0000:01:00.0 Unclassified device: Device 1234:11e8 (rev 10)  driver=vfio-pci  regions 9 irqs 5 reset",
-        "        Subsystem: 1af4:1100",
+        "        Subsystem: Device 1af4:1100",
         "        VFIO: flags [reset pci], 9 regions, 5 IRQs",
         "        BAR0: 16K @ vfio offset 0x0 [rw mmap caps] host 0xfebf0000",
         "        CONFIG: 256 @ vfio offset 0x70000000000 [rw]",

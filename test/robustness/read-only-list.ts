@@ -18,6 +18,8 @@ export interface Issued {
   request: number
   /** VFIO_DEVICE_FEATURE's flags word */
   featureFlags?: number
+  /** VFIO_DEVICE_QUERY_GFX_PLANE's flags word (only a PROBE is read-only: it creates no plane state) */
+  gfxFlags?: number
 }
 
 /** Returns why an ioctl is not read-only, or null when it is. */
@@ -28,6 +30,10 @@ export function notReadOnly(i: Issued): string | null {
     const probe = (f & U.VFIO_DEVICE_FEATURE_PROBE) !== 0 && (f & U.VFIO_DEVICE_FEATURE_SET) === 0
     const getMigration = f === (U.VFIO_DEVICE_FEATURE_GET | U.VFIO_DEVICE_FEATURE_MIGRATION)
     return probe || getMigration ? null : `VFIO_DEVICE_FEATURE with flags 0x${f.toString(16)}`
+  }
+  if (i.request === U.VFIO_DEVICE_QUERY_GFX_PLANE && (i.kind === 'device' || i.kind === 'cdev')) {
+    const f = i.gfxFlags ?? 0
+    return (f & U.VFIO_GFX_PLANE_TYPE_PROBE) !== 0 ? null : `VFIO_DEVICE_QUERY_GFX_PLANE without PROBE (flags 0x${f.toString(16)})`
   }
   return READ_ONLY[i.kind].includes(i.request) ? null : `ioctl 0x${i.request.toString(16)} on a ${i.kind} fd`
 }
@@ -48,6 +54,7 @@ export function issuedInSnapshot(ioctlKeys: readonly string[]): (Issued & { key:
     const [name = '', req = '', argKind = '', arg = ''] = key.split(' ')
     const i: Issued & { key: string } = { key, kind: kindOfName(name), request: Number(req) }
     if (Number(req) === U.VFIO_DEVICE_FEATURE && argKind === 'buf' && arg.length >= 16) i.featureFlags = Buffer.from(arg.slice(8, 16), 'hex').readUInt32LE(0)
+    if (Number(req) === U.VFIO_DEVICE_QUERY_GFX_PLANE && argKind === 'buf' && arg.length >= 16) i.gfxFlags = Buffer.from(arg.slice(8, 16), 'hex').readUInt32LE(0)
     return i
   })
 }

@@ -69,6 +69,7 @@ class Spy implements Sys {
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const i: Issued = { kind: this.kinds.get(fd) ?? 'unknown', request }
     if (request === U.VFIO_DEVICE_FEATURE && arg.kind === 'buf' && arg.buf.length >= 8) i.featureFlags = new DataView(arg.buf.buffer, arg.buf.byteOffset).getUint32(4, true)
+    if (request === U.VFIO_DEVICE_QUERY_GFX_PLANE && arg.kind === 'buf' && arg.buf.length >= 8) i.gfxFlags = new DataView(arg.buf.buffer, arg.buf.byteOffset).getUint32(4, true)
     this.log.push(i)
     const r = this.inner.ioctl(fd, request, arg)
     if (request === U.VFIO_GROUP_GET_DEVICE_FD && r >= 0) this.kinds.set(r, 'device')
@@ -128,6 +129,12 @@ describe('read-only at the kernel seam, every mode × every fixture', () => {
     const fd = guard.open('/dev/vfio/devices/vfio0', 'rw')
     expect(() => guard.ioctl(fd, U.VFIO_DEVICE_RESET, { kind: 'none' })).toThrow(InternalError)
     expect(() => guard.ioctl(fd, U.VFIO_DEVICE_PCI_HOT_RESET, { kind: 'buf', buf: new Uint8Array(12) })).toThrow(InternalError)
+    // QUERY_GFX_PLANE only as a PROBE: a real query would make mbochs/GVT-g build dma-buf state.
+    const plane = new Uint8Array(U.GFX_PLANE_INFO_SIZE)
+    new DataView(plane.buffer).setUint32(4, U.VFIO_GFX_PLANE_TYPE_DMABUF, true)
+    expect(() => guard.ioctl(fd, U.VFIO_DEVICE_QUERY_GFX_PLANE, { kind: 'buf', buf: plane })).toThrow(InternalError)
+    expect(notReadOnly({ kind: 'device', request: U.VFIO_DEVICE_QUERY_GFX_PLANE, gfxFlags: U.VFIO_GFX_PLANE_TYPE_DMABUF })).toMatch(/without PROBE/)
+    expect(notReadOnly({ kind: 'device', request: U.VFIO_DEVICE_QUERY_GFX_PLANE, gfxFlags: U.VFIO_GFX_PLANE_TYPE_PROBE | U.VFIO_GFX_PLANE_TYPE_DMABUF })).toBeNull()
     expect(spy.log).toEqual([])
   })
 })

@@ -7,6 +7,7 @@ import { describe, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { qemuVersion, REPO, VM_DIR, vmAvailable } from './harness.js'
 import { runLsvfio, runLsvfioMode } from './run-lsvfio.js'
+import { mdevKmod, runMdev } from './run-mdev.js'
 
 const FILES = ['snapshot.json', 'lsvfio.json', 'lsvfio.rc', 'witness.json', 'lspci.txt', 'lsvfio-xxx.txt', 'lspci-from-lsvfio.txt']
 const wanted = process.env['LSVFIO_CAPTURE'] === '1'
@@ -34,6 +35,40 @@ describe('capture test/fixtures', () => {
         )
       },
       300_000,
+    )
+  }
+  // Mediated devices (sample drivers): the snapshot, the live JSON and the three witnesses of the boot.
+  for (const kernel of ['6.12', '7.3'] as const) {
+    it.runIf(wanted && vmAvailable([kernel]).ok && existsSync(mdevKmod(kernel)))(
+      `x86-${kernel}-mdev`,
+      async () => {
+        const run = await runMdev(kernel)
+        const dir = path.join(REPO, 'test/fixtures', `x86-${kernel}-mdev`)
+        mkdirSync(dir, { recursive: true })
+        const files: [string, string][] = [
+          ['snapshot.json', 'snapshot.json'], ['lsvfio.out', 'lsvfio.json'], ['lsvfio.rc', 'lsvfio.rc'], ['lsvfio-vv.out', 'lsvfio-vv.txt'],
+          ['mdev-witness.json', 'mdev-witness.json'], ['mdevctl-types.out', 'mdevctl-types.json'], ['mdevctl-list.out', 'mdevctl-list.json'],
+          ['mdevctl-defined.out', 'mdevctl-defined.json'], ['mdevs.txt', 'mdevs.txt'], ['open-flag', 'open-flag'],
+        ]
+        for (const u of (await run.out('mdevs.txt')).trim().split('\n').map((l) => l.split('\t')[0] ?? '')) {
+          if (existsSync(path.join(run.boot.outDir, `mdevread-${u}.out`))) files.push([`mdevread-${u}.out`, `mdevread-${u}.json`])
+        }
+        for (const [from, to] of files) copyFileSync(path.join(run.boot.outDir, from), path.join(dir, to))
+        writeFileSync(
+          path.join(dir, 'SOURCE.txt'),
+          [
+            'Captured by test/vm/capture-fixtures.test.ts (LSVFIO_CAPTURE=1) from a real boot; do not edit by hand.',
+            `kernel: ${run.boot.kver} with the sample mdev drivers of its source (test/vm/kmod/build-mdev.sh; mbochs count=32)`,
+            `qemu: ${qemuVersion()}`,
+            'devices: edu + pci-testdev (small), intel-iommu; scenario test/vm/guest/mdev.sh: six mdevs (mtty-1, mtty-2, mdpy-vga, mdpy-xga,',
+            '  mbochs-small, mbochs-medium), one defined with mdevctl and not started, the mtty-2 group held open (EBUSY)',
+            `lsvfio arguments: --json --save snapshot.json ${(await run.out('open-flag')).trim()}`,
+            `lsvfio exit status: ${(await run.out('lsvfio.rc')).trim()}`,
+            '',
+          ].join('\n'),
+        )
+      },
+      420_000,
     )
   }
   for (const [kernel, mode] of [['6.12', 'noiommu'], ['6.12', 'cdev']] as const) {

@@ -31,6 +31,8 @@ export interface BootOptions {
   extraModules?: string
   /** insmod parameters, e.g. 'vfio enable_unsafe_noiommu_mode=1' */
   modparams?: readonly string[]
+  /** extra kernel command-line words (no whitespace inside), e.g. 'pci=disable_acs_redir=0000:00:15.0' */
+  cmdline?: readonly string[]
   /** per boot attempt; default 180 s */
   timeoutMs?: number
   memoryMb?: number
@@ -241,6 +243,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     `lsvfio.bind=${opts.bind === undefined ? 'all' : opts.bind.length === 0 ? 'none' : opts.bind.map(fullBdf).join(',')}`,
     ...(opts.keep !== undefined && opts.keep.length > 0 ? [`lsvfio.keep=${opts.keep.map(fullBdf).join(',')}`] : []),
     `lsvfio.tmo=${Math.max(10, Math.floor(timeoutMs / 1000) - 20)}`,
+    ...(opts.cmdline ?? []),
   ]
   for (const w of cmdline) if (/\s/.test(w)) throw new Error(`whitespace in kernel argument: ${w}`)
 

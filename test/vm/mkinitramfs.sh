@@ -85,9 +85,12 @@ for d in ${EXTRA[@]+"${EXTRA[@]}"}; do
     [ $found = 1 ] || die "--extra-modules: no *.ko in $d"
 done
 
-# 3. copy (decompressed) and read each module's own dependencies
+# 3. copy (decompressed) and read each module's own dependencies; a dependency of an added module that
+#    is in the kernel's own tree (mdev for the sample mdev drivers) is added from there with its own
 declare -A DEPS=()
-for n in "${ORDER[@]}"; do
+i=0
+while [ $i -lt ${#ORDER[@]} ]; do
+    n=${ORDER[$i]}; i=$((i + 1))
     src=${SRC[$n]} dst=$STAGE/lib/modules/$n.ko
     case $src in
     *.ko.xz) xz -dc "$src" > "$dst" ;;
@@ -98,6 +101,16 @@ for n in "${ORDER[@]}"; do
     esac
     deps=$(modinfo -F depends "$dst") || die "modinfo failed on $src"
     DEPS[$n]=${deps//,/ }
+    for d in ${DEPS[$n]}; do
+        dn=${d//-/_}
+        [ -z "${SRC[$dn]:-}" ] || continue
+        out=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends "$d" 2>&1) || continue   # reported in step 4
+        while read -r kind path _; do
+            [ "$kind" = insmod ] || continue
+            m=$(norm "$path")
+            [ -n "${SRC[$m]:-}" ] || { ORDER+=("$m"); SRC[$m]=$path; }
+        done <<<"$out"
+    done
 done
 
 # 4. dependency order (depth-first, stable with respect to the modprobe order)

@@ -38,7 +38,7 @@ for k in "${KERNELS[@]}"; do
 done
 
 # ---------------------------------------------------------------- 1. host packages
-PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh strace)  # zsh: the completion test; strace: the passive run's witness
+PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh mdevctl strace)  # zsh: the completion test; mdevctl: the mdev witness; strace: the passive run's witness
 APT_UPDATED=0
 apt_update() { [ $APT_UPDATED = 1 ] || { apt-get update -q >&2; APT_UPDATED=1; }; }
 
@@ -215,12 +215,14 @@ done
 
 # ---------------------------------------------------------------- 3. modules Debian does not ship
 # test/vm/kmod: vfio.ko with no-IOMMU for every kernel; iommufd + cdev where the source has them (>= 6.6).
-# Output: .vm/kmod/<name>/{noiommu,cdev}/ (MANIFEST + .ko), passed to bootGuest as extraModules.
+# Output: .vm/kmod/<name>/{noiommu,cdev,mdev}/ (MANIFEST + .ko), passed to bootGuest as extraModules.
 if [ "${LSVFIO_SKIP_KMOD:-0}" != 1 ]; then
     for k in "${KERNELS[@]}"; do
         kv=$(cat "$KDIR/$k/KVER")
         step "kmod $k noiommu" bash "$REPO/test/vm/kmod/build-noiommu.sh" "$kv" "$VM/kmod/$k/noiommu" >&2
         [ "$k" = 6.1 ] || step "kmod $k cdev" bash "$REPO/test/vm/kmod/build-cdev.sh" "$kv" "$VM/kmod/$k/cdev" >&2
+        # the kernel's sample mdev drivers (mtty, mdpy, mbochs) for the mediated-device tests
+        [ "$k" = 6.1 ] || step "kmod $k mdev" bash "$REPO/test/vm/kmod/build-mdev.sh" "$kv" "$VM/kmod/$k/mdev" >&2
     done
 fi
 

@@ -207,7 +207,7 @@ export const VFIO_PCI_DEVID_OWNED = 0
 /** -1 in C; the field is __u32, so it reads back as 0xffffffff. */
 export const VFIO_PCI_DEVID_NOT_OWNED = 0xffff_ffff
 
-// ---- GFX plane, ioeventfd (decoded by name only; lsvfio never issues them) ----
+// ---- GFX plane (issued only as a PROBE, read-only.ts), ioeventfd (never issued) ----
 export const VFIO_GFX_PLANE_TYPE_PROBE = 1 << 0
 export const VFIO_GFX_PLANE_TYPE_DMABUF = 1 << 1
 export const VFIO_GFX_PLANE_TYPE_REGION = 1 << 2
@@ -312,3 +312,8 @@ export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0
 export const IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0
 export const IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1
 export const IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2
+
+// ---- VFIO_DEVICE_QUERY_GFX_PLANE (struct vfio_device_gfx_plane_info, 64 bytes; flags above) ----
+/** DRM_PLANE_TYPE_PRIMARY (drm_plane_type in the request) */
+export const DRM_PLANE_TYPE_PRIMARY = 1
+export const GFX_PLANE_INFO_SIZE = 64
