@@ -10,10 +10,12 @@ import { toCheckJson } from '../render/json-diagnose.js'
 import type { Style } from '../render/style.js'
 import type { CheckOptions } from './options.js'
 import { CHECK_EXIT } from './exit.js'
+import { withNotice } from './notice.js'
 import type { RunMeta, RunResult } from './result.js'
 
 export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
-  return presentCheck(host.fs, inspect(host, o.selection, { ...o.gather, configBytes: 0, readRegion: null, diagnose: true, raw: false }), o, style, meta)
+  // A replay opens nothing on this host: no reset to announce.
+  return presentCheck(host.fs, inspect(host, o.selection, { ...withNotice(o.gather, o.source.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false }), o, style, meta)
 }
 
 /** The verdicts on what was gathered (with diagnose: true). */

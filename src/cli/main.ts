@@ -108,7 +108,7 @@ function main(): number {
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const level = colorLevel(o.color, process.env, stdoutIsTty)
-    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null })
+    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
     code = r.exitCode
     const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
     if (file !== null) writeAtomic(file, r.stdout)

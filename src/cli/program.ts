@@ -8,9 +8,10 @@ import { CHECK_EXIT_HELP } from './exit.js'
 import type { CheckOptions, CliOptions, ColorWhen, FleetOptions, ListOptions, Source } from './options.js'
 
 export const RESET_WARNING =
-  'By default lsvfio opens every VFIO group and device it shows. Opening a vfio-pci device fd makes the kernel ' +
-  'reset the device (and again on close), and takes DMA ownership of its group for a moment. Use --no-open on ' +
-  'a host whose idle devices must not be touched; a group in use by a VM is never opened (EBUSY).'
+  'By default lsvfio opens nothing: regions, IRQs and reset are predicted from sysfs and marked predicted. ' +
+  '--open asks the kernel instead: opening a vfio-pci device fd makes the kernel reset it (when it has a reset ' +
+  'method) on open and again on close, and takes DMA ownership of its group for a moment; lsvfio names the ' +
+  'devices it will reset before it starts. A group in use by a VM is never opened (EBUSY).'
 
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'exit'; code: number; out: string }
 
@@ -71,7 +72,8 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('--hexdump', 'every raw kernel reply, each field and capability header labelled at its offset', display))
   p.addOption(opt('--read-region <spec>', 'dump INDEX[:OFFSET[:LENGTH]] of a region (CONFIG, ROM; a BAR, VGA or device-specific region only with -s/-g: reading device registers can have side effects)', display))
   addShared(p, 'Selection of devices:', SELECT)
-  p.addOption(opt('--no-open', 'sysfs only: open nothing under /dev/vfio, so no device is reset', other))
+  p.addOption(opt('--open', 'ask the kernel: open each idle VFIO group and device (RESETS those with a reset method; named first)', other).default(false))
+  p.addOption(opt('--no-open', 'sysfs only, the default: open nothing under /dev/vfio or /dev/iommu', other))
   addShared(p, other, ['via', ...SOURCE])
   const c = subcommand(
     p,
@@ -312,5 +314,12 @@ function wrap(text: string, width = 78): string {
 }
 
 function helpAfter(): string {
-  return `\n${wrap('WARNING: ' + RESET_WARNING)}\n\nExit status: 0 all gathered; 1 fatal (usage, no sysfs, no VFIO, bad snapshot);\n2 output produced but something could not be read. lsvfio check has its own\n(lsvfio check --help). See lsvfio(8).\n`
+  return (
+    `\n${wrap('NOTE: ' + RESET_WARNING)}\n\n` +
+    `Exit status: 0 the output is complete and true (busy, non-viable, permission denied,\n` +
+    `no-IOMMU and no VFIO at all are states it shows); 1 fatal (usage, no sysfs, bad\n` +
+    `snapshot); 2 something went wrong unexpectedly (EIO, EPROTO, a reply that makes no\n` +
+    `sense, a looped capability chain, a failed --read-region). lsvfio check has its own\n` +
+    `(lsvfio check --help). See lsvfio(8).\n`
+  )
 }

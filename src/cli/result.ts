@@ -15,6 +15,8 @@ export interface RunMeta {
   argv: string[]
   hostname?: string | null
   now?: Date
+  /** Written to stderr at once (before the work): --open names the devices it will reset. */
+  early?: (line: string) => void
   /** --from: the snapshot replayed, for the banner of the text views */
   replay?: ReplayOrigin | null
 }

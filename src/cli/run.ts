@@ -19,12 +19,14 @@ import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes
 import { append } from '../render/lines.js'
 import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
+import { withNotice } from './notice.js'
 import type { CliOptions, ListOptions } from './options.js'
 import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
-  if (o.command === 'list') return present(host, inspect(host, o.selection, o.gather), o, style, meta)
+  // A replay opens nothing on this host: no reset to announce.
+  if (o.command === 'list') return present(host, inspect(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined)), o, style, meta)
   return runFleet(host, o, meta)
 }
 
@@ -57,7 +59,8 @@ export function present(host: Host, g: Gathered, o: ListOptions, style: Style, m
     if (o.hexdump) append(lines, ['', ...rawReplyLines(inv, style)])
     stdout = lines.length === 0 ? '' : lines.join('\n') + '\n'
   }
-  const exitCode = none !== null ? EXIT.fatal : inv.failures > 0 ? EXIT.partial : EXIT.ok
+  // No VFIO at all is a state the output shows, not a failure.
+  const exitCode = inv.failures > 0 ? EXIT.partial : EXIT.ok
   return { stdout, stderr, exitCode, inventory: inv }
 }
 

@@ -3,14 +3,19 @@
 import { ReadOnlySys } from '../kernel/read-only.js'
 import { Vfio } from '../kernel/vfio.js'
 import type { Credentials, HolderScan } from '../model/diagnostics.js'
-import type { Device, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
+import type { Device, InfoCap, IommuGroup, Inventory, Probe, Quirk } from '../model/types.js'
 import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
 import { scanMdev, selectMdev } from './mdev.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
-import { scan } from './scan.js'
+import type { FsReader } from './fs.js'
+import { confirm } from './predict/confirm.js'
+import { predictDevice } from './predict/device.js'
+import { smallBars } from './predict/regions.js'
+import { readHostFacts } from './predict/facts.js'
+import { scan, type Scan } from './scan.js'
 import type { Selection } from './selection.js'
 
 export interface GatherOptions {
@@ -28,6 +33,8 @@ export interface GatherOptions {
   diagnose?: boolean
   /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
   raw?: boolean
+  /** Called before anything is opened, with the devices --open will open and the reset each will get. */
+  announce?: (opening: readonly { address: string; reset: string | null | undefined }[]) => void
 }
 
 /** What diagnose() needs beyond the inventory, gathered in the same pass. */
@@ -56,6 +63,8 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
   const cdevs = new Map([...members, ...s.ungrouped].filter((d) => d.cdev !== null).map((d) => [d.cdev ?? '', d.address]))
   // Before any open: what other processes hold (lsvfio closes all it opens, and leaves itself out anyway).
   const early = gather.diagnose === false ? null : scanHolders(host.fs, cdevs, names)
+  predictAll(host.fs, s)
+  if (gather.open && gather.announce !== undefined) gather.announce(toOpen(s, gather.via))
   const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys), gather.raw ?? true)
   const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
   const queried: IommuGroup[] = s.groups.map((g) => {
@@ -79,15 +88,48 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
   const groups = holders === null ? queried : pointAtHolders(queried, holders)
   const mdev = selectMdev(scanMdev(host.fs), sel, groups)
-  const inv = { host: s.host, groups, ungrouped: s.ungrouped, failures: 0, opened: gather.open, ...(mdev === undefined ? {} : { mdev }) }
+  const inv = { host: s.host, groups: confirmAll(groups), ungrouped: s.ungrouped, failures: 0, opened: gather.open, ...(mdev === undefined ? {} : { mdev }) }
   const inventory = { ...inv, failures: countFailures(inv) }
   if (holders === null) return { inventory, facts: null }
   return { inventory, facts: { members: new Map(s.groups.map((g) => [g.id, g.members])), unlisted: s.unlisted, holders, self: readCredentials(host.fs, names), names } }
 }
 
-const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok
-const isBusy = (p: Probe<unknown> | null): boolean => p !== null && !p.ok && p.error.code === 'EBUSY'
+/** States the output shows, not failures: a group held by a VM, a non-viable group, a node this user may not open. */
+const EXPECTED = new Set(['EBUSY', 'EACCES', 'EPERM', 'NOT_VIABLE'])
+/** Each vfio-pci device's predicted view, from sysfs (set on the scanned devices before any query). */
+function predictAll(fs: FsReader, s: Scan): void {
+  const all = [...s.groups.flatMap((g) => g.members), ...s.ungrouped]
+  if (!all.some((d) => d.driver === 'vfio-pci')) return
+  const h = readHostFacts(fs, s.host.kernel)
+  const resources = smallBars(all.flatMap((d) => d.resources))
+  const census = new Map()
+  for (const d of all) {
+    const p = predictDevice(fs, d, h, resources, census)
+    if (p !== undefined) d.predicted = p
+  }
+}
 
+function confirmAll(groups: IommuGroup[]): IommuGroup[] {
+  return groups.map((g) => ({
+    ...g,
+    devices: g.devices.map((d) => (d.predicted !== undefined && d.vfio !== null && d.vfio.ok ? { ...d, agreement: confirm(d.predicted, d.vfio.value) } : d)),
+  }))
+}
+
+/** What --open will open (the devices it queries), with the reset vfio-pci does on each. */
+function toOpen(s: Scan, via: GatherOptions['via']): { address: string; reset: string | null | undefined }[] {
+  return s.groups.flatMap((g) =>
+    g.members
+      .filter((d) => g.selected.has(d.address) && d.vfioDriver && !d.bridge && (g.node !== null || (via !== 'group' && d.cdev !== null)))
+      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : undefined })),
+  )
+}
+
+const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok && !EXPECTED.has(p.error.code)
+const isBusy = (p: Probe<unknown> | null): boolean => p !== null && !p.ok && p.error.code === 'EBUSY'
+const looped = (caps: readonly InfoCap[]): number => caps.filter((c) => c.kind === 'chain-error').length
+
+/** What went wrong unexpectedly (EIO, EPROTO, a looped chain, a failed --read-region): drives exit status 2. */
 export function countFailures(inv: Pick<Inventory, 'groups'>): number {
   let n = 0
   for (const g of inv.groups) {
@@ -97,14 +139,16 @@ export function countFailures(inv: Pick<Inventory, 'groups'>): number {
     for (const d of g.devices) {
       if (d.vfio === null) continue
       if (!d.vfio.ok) {
-        n++
+        if (isFail(d.vfio)) n++
         continue
       }
       const v = d.vfio.value
-      n += v.regions.filter((r) => isFail(r.info)).length
+      n += looped(v.caps)
+      for (const r of v.regions) n += isFail(r.info) ? 1 : 'ok' in r.info && r.info.ok ? looped(r.info.value.caps) : 0
       n += v.irqs.filter((r) => isFail(r.info)).length
       if (isFail(v.hotReset)) n++
-      n += v.features.filter((f) => f.error !== undefined).length
+      if (isFail(v.regionDump)) n++
+      n += v.features.filter((f) => f.error !== undefined && !EXPECTED.has(f.error.code)).length
     }
   }
   return n

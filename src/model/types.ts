@@ -2,6 +2,9 @@
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
 import type { Diagnostics } from './diagnostics.js'
 import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
+import type { Agreement, PredictedView } from './predicted.js'
+
+export type { Agreement, PredictedIrq, PredictedRegion, PredictedView } from './predicted.js'
 
 export type { GfxPlanes, MdevDefined, MdevDevice, MdevInventory, MdevParent, MdevType } from './mdev.js'
 
@@ -230,11 +233,16 @@ export interface Device {
   cdev: string | null
   /** The device's own config space from sysfs (64 bytes unprivileged, all as root); null when unreadable. */
   sysfsConfig: Uint8Array | null
-  /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or --no-open). */
+  /** What the kernel said through the device fd; null when not opened (not VFIO-bound, or without --open). */
   vfio: Probe<VfioDeviceView> | null
+  /** What the kernel would answer, predicted from sysfs (vfio-pci devices); absent when not predicted. */
+  predicted?: PredictedView
+  /** With --open: each predicted field against the kernel's answer. */
+  agreement?: readonly Agreement[]
   /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
   mdev?: MdevDevice
 }
+
 
 export interface VfioDeviceView {
   /** How the device fd was obtained: through its group (legacy container) or its cdev + iommufd. */

@@ -212,8 +212,30 @@ export interface JsonDevice {
   cdev: string | null
   sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
+  /** The kernel's answers predicted from sysfs (vfio-pci devices); absent when not predicted. */
+  predicted?: JsonPredicted
+  /** With --open: each predicted field against the kernel's answer. */
+  agreement?: JsonAgreement[]
   /** Mediated devices only. */
   mdev?: JsonMdevDevice
+}
+
+export interface JsonPredicted {
+  source: 'sysfs'
+  flags: Record<string, boolean>
+  resetMethod?: string | null
+  numRegions?: number
+  numIrqs?: number
+  regions: { index: number; name: string; available?: boolean; size?: string; offset?: string; flagNames?: string[] }[]
+  irqs: { index: number; name: string; available?: boolean; count?: number; flagNames?: string[] }[]
+  unknown: string[]
+}
+
+export interface JsonAgreement {
+  field: string
+  predicted: string
+  kernel: string
+  agree: boolean
 }
 
 export interface JsonGroup {

@@ -28,9 +28,11 @@ import type {
   Quirk,
   Region,
   VfioDeviceView,
+  PredictedView,
 } from '../model/types.js'
 import {
   SCHEMA_VERSION,
+  type JsonPredicted,
   type JsonCap,
   type JsonConfig,
   type JsonContainer,
@@ -278,7 +280,37 @@ function jsonDevice(d: Device, b: boolean): JsonDevice {
     cdev: d.cdev,
     sysfsConfig: d.sysfsConfig === null || !b ? null : bytesHex(d.sysfsConfig),
     vfio: d.vfio === null ? null : probe(d.vfio, (v) => vfioDevice(v, b)),
+    ...(d.predicted === undefined ? {} : { predicted: jsonPredicted(d.predicted) }),
+    ...(d.agreement === undefined ? {} : { agreement: d.agreement.map((a) => ({ ...a })) }),
     ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
+  }
+}
+
+const hex = (n: bigint): string => `0x${n.toString(16)}`
+
+function jsonPredicted(p: PredictedView): JsonPredicted {
+  return {
+    source: 'sysfs',
+    flags: { ...p.flags },
+    ...(p.resetMethod === undefined ? {} : { resetMethod: p.resetMethod }),
+    ...(p.numRegions === undefined ? {} : { numRegions: p.numRegions }),
+    ...(p.numIrqs === undefined ? {} : { numIrqs: p.numIrqs }),
+    regions: p.regions.map((r) => ({
+      index: r.index,
+      name: r.name,
+      ...(r.available === undefined ? {} : { available: r.available }),
+      ...(r.size === undefined ? {} : { size: hex(r.size) }),
+      ...(r.offset === undefined ? {} : { offset: hex(r.offset) }),
+      ...(r.flagNames === undefined ? {} : { flagNames: [...r.flagNames] }),
+    })),
+    irqs: p.irqs.map((q) => ({
+      index: q.index,
+      name: q.name,
+      ...(q.available === undefined ? {} : { available: q.available }),
+      ...(q.count === undefined ? {} : { count: q.count }),
+      ...(q.flagNames === undefined ? {} : { flagNames: [...q.flagNames] }),
+    })),
+    unknown: [...p.unknown],
   }
 }
 

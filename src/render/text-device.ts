@@ -5,6 +5,7 @@ import type { Style } from './style.js'
 import { dtUnpairedLines } from './text-devicetree.js'
 import { mdevDetailLines, mdevIdentity } from './text-mdev.js'
 import { hostResourceString, vfioLines } from './text-vfio.js'
+import { agreementLines, predictedLines, predictedSummary } from './text-predicted.js'
 import type { ViewOptions } from './view.js'
 
 /** classCode is the 24-bit sysfs value (base, sub, prog-if); lspci shows base+sub: "0200". */
@@ -64,7 +65,7 @@ export function deviceLabel(d: Device, g: IommuGroup | null, view: ViewOptions, 
     } else {
       parts.push(style.bad(errorMarker(d.vfio.error)))
     }
-  }
+  } else if (d.predicted !== undefined) parts.push(predictedSummary(d.predicted, style))
   if (d.bridge) return style.dim(`${d.address} ${identity(d, view)}  ${parts.join('  ')}`)
   return `${style.addr(d.address)} ${identity(d, view)}  ${parts.join('  ')}`
 }
@@ -98,6 +99,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   lines.push(...mdevDetailLines(d, d.vfio?.ok === true ? d.vfio.value.gfx : undefined, style, ind))
   if (d.vfio !== null && d.vfio.ok) {
     lines.push(...vfioLines(d, d.vfio.value, view, style, ind))
+    if (d.agreement !== undefined) lines.push(...agreementLines(d.agreement, style, ind))
     if (view.verbose >= 2) {
       // Resources sysfs knows that have no VFIO region (SR-IOV VF BARs, bridge windows).
       const extra = d.resources.filter((r) => r.kind !== 'none' && (d.pci === null || r.index > 6))
@@ -107,6 +109,7 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   }
   if (d.vfio !== null) lines.push(...errorLines(dropGroupHint(d.vfio.error, g), style, ind))
   lines.push(...sysfsResourceLines(d, style, ind))
+  if (d.predicted !== undefined) lines.push(...predictedLines(d.predicted, view, style, ind))
   if (p !== null && !d.bridge) {
     const m = d.resetMethods
     lines.push(`${ind}${style.label('Reset methods:')} ${m !== null && m.length > 0 ? m.join(' ') : style.dim('none')}`)

@@ -3,7 +3,7 @@ import { hostProblems } from '../diagnose/host.js'
 import type { Inventory } from '../model/types.js'
 import type { Style } from './style.js'
 
-export const NO_OPEN_NOTE = '--no-open: nothing was opened; device details need opening, which resets vfio-pci devices'
+export const NO_OPEN_NOTE = 'nothing was opened: VFIO regions, IRQs and reset are predicted from sysfs; --open asks the kernel (and resets idle devices that have a reset method)'
 
 /** Why nothing (or nothing usable) is listed, with the fix. Shown at every verbosity. */
 export function hostProblemLines(inv: Inventory, style: Style): string[] {

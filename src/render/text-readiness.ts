@@ -78,9 +78,11 @@ export function readinessLines(inv: Inventory, d: Diagnostics, view: ViewOptions
     for (const h of hs) lines.push(...holderLines(h, view, style, '    '))
   }
   const opened = inv.groups.flatMap((g) => g.devices).filter((x) => x.vfio !== null && x.vfio.ok)
-  if (inv.opened && opened.length > 0) {
+  // The kernel sets the RESET flag when its reset at open worked: those, and only those, were reset.
+  const reset = opened.filter((x) => x.vfio !== null && x.vfio.ok && x.vfio.value.flagNames.includes('reset'))
+  if (inv.opened && reset.length > 0) {
     lines.push(
-      `  ${style.warn('note:')} ${view.recorded === true ? 'the recording' : 'this run'} opened ${opened.length} idle VFIO device${opened.length === 1 ? '' : 's'}: vfio-pci reset each on open and again on close; --no-open reads sysfs only`,
+      `  ${style.warn('note:')} ${view.recorded === true ? 'the recording' : 'this run'} opened ${reset.length} idle device${reset.length === 1 ? '' : 's'} with a reset method: vfio-pci reset each on open and again on close (${reset.map((x) => x.address).join(', ')}); without --open nothing is opened`,
     )
   }
   lines.push('')

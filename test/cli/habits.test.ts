@@ -52,11 +52,11 @@ describe.runIf(existsSync(path.join(REPO, 'dist/cli/main.js')))('through the bin
   const lsvfio = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
 
   it('a replay says what it replays, when and by what it was recorded, and describes what the recording did', () => {
-    const r = lsvfio('--from', SNAP, '-v')
+    const r = lsvfio('--from', SNAP, '--open', '-v')
     const lines = r.stdout.split('\n')
     const created = (JSON.parse(readFileSync(SNAP, 'utf8')) as { created: string }).created.replace('T', ' ').slice(0, 19)
     expect(lines[0]).toBe(`Replay of ${SNAP}: recorded ${created} UTC by lsvfio 0.1.0 on kernel 6.12.117+deb12-amd64; nothing on this host was read or opened`)
-    expect(r.stdout).toMatch(/note: the recording opened 9 idle VFIO devices/)
+    expect(r.stdout).toMatch(/note: the recording opened 3 idle devices with a reset method: vfio-pci reset each on open and again on close \(0000:01:00\.0, 0000:02:00\.0, 0000:03:00\.0\)/)
     expect(r.stdout).not.toMatch(/this run opened/)
     // JSON stays the document alone
     expect(lsvfio('--from', SNAP, '--json').stdout.startsWith('{')).toBe(true)

@@ -67,7 +67,7 @@ describe('fuzz findings', () => {
   it('the hang seed replays to an end: x86-6.12-cdev --hexdump, seed 956665664, every reply distorted', () => {
     const doc = load('x86-6.12-cdev')
     const sys = budgeted(new FuzzSys(new Rng(956665664), new ReplaySys(doc), 0.9999999999999998), 20_000)
-    expect([0, 1, 2]).toContain(runWith(doc, sys, ['--via', 'cdev', '--hexdump']))
+    expect([0, 1, 2]).toContain(runWith(doc, sys, ['--open', '--via', 'cdev', '--hexdump']))
     expect(sys.calls).toBeGreaterThan(10)
   })
 

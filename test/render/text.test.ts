@@ -101,9 +101,9 @@ describe('renderText, verbose 0', () => {
     )
   })
 
-  it('explains --no-open at the top', () => {
+  it('says at the top that nothing was opened and the VFIO view is predicted', () => {
     expect(renderText(inventory({ opened: false }), v(0), plainStyle)[0]).toMatchInlineSnapshot(
-      `"Note: --no-open: nothing was opened; device details need opening, which resets vfio-pci devices"`,
+      `"Note: nothing was opened: VFIO regions, IRQs and reset are predicted from sysfs; --open asks the kernel (and resets idle devices that have a reset method)"`,
     )
   })
 

@@ -97,7 +97,7 @@ const load = (dir: string): SnapshotDoc => {
 function runMode(dir: string, mode: readonly string[], sys: (doc: SnapshotDoc) => Sys): void {
   const doc = load(dir)
   const via = dir.endsWith('-cdev') ? ['--via', 'cdev'] : []
-  const p = parseArgs(mode[0] === 'check' ? [...mode, ...via] : [...via, ...mode], 'test')
+  const p = parseArgs(mode[0] === 'check' ? [...mode, ...via] : mode.includes('--no-open') ? [...via, ...mode] : ['--open', ...via, ...mode], 'test')
   if (p.kind !== 'run') throw new Error('not a run')
   run({ fs: new ReplayFs(doc), sys: sys(doc), names: null }, p.options, plainStyle, { version: 'test', argv: [...mode] })
 }

@@ -41,6 +41,8 @@ const MODES: readonly string[][] = [
   ['-s', '01:00.0', '-vv'],
   ['--driver', 'vfio-pci', '-vv'],
   ['--no-open'],
+  ['--no-open', '-vv'],
+  ['--no-open', '--json', '-xxxx'],
   ['check'],
   ['check', '--json'],
 ]
@@ -91,7 +93,8 @@ describe('read-only at the kernel seam, every mode × every fixture', () => {
     let total = 0
     const kinds = new Set<string>()
     for (const mode of MODES) {
-      const p = parseArgs(mode[0] === 'check' ? [...mode, ...via] : [...via, ...mode], 'test')
+      // The listing asks the kernel only with --open: every listing mode runs with it, except the passive ones.
+      const p = parseArgs(mode[0] === 'check' ? [...mode, ...via] : mode.includes('--no-open') ? [...via, ...mode] : ['--open', ...via, ...mode], 'test')
       if (p.kind !== 'run') throw new Error(`${mode.join(' ')}: not a run`)
       const spy = new Spy(new ReplaySys(doc))
       const guard = new ReadOnlySys(spy, true)

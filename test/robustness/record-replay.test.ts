@@ -22,7 +22,7 @@ function replayHost(doc: SnapshotDoc): Host {
 }
 
 function runJson(host: Host, argv: string[]): string {
-  const p = parseArgs(['--json', ...argv], 'test')
+  const p = parseArgs(['--json', '--open', ...argv], 'test')
   if (p.kind !== 'run') throw new Error('not a run')
   return run(host, p.options, plainStyle, { version: 'test', argv: [] }).stdout
 }

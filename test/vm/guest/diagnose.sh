@@ -55,8 +55,8 @@ wait_fd "$(cat "$OUT/qemu.pid")" "/dev/vfio/$g_qemu" || echo "qemu never opened 
 echo vfio-pci > /sys/bus/pci/devices/0000:07:02.0/driver_override
 
 # As root: the listing with diagnostics, and one check per verdict class.
-run list-json "${L[@]}" --json --save "$OUT/diag-snapshot.json"
-run list-v "${L[@]}" -v
+run list-json "${L[@]}" --open --json --save "$OUT/diag-snapshot.json"
+run list-v "${L[@]}" --open -v
 run check-all "${L[@]}" check
 run check-ready "${L[@]}" check -s 0000:01:00.0 --json
 run check-sleep "${L[@]}" check -s 0000:00:04.0 --json

@@ -5,6 +5,6 @@ set -euo pipefail
 : "${OUT:?OUT is not set}" "${REPO:?REPO is not set}"
 export NODE_DISABLE_COLORS=1
 rc=0
-node "$REPO/bin/lsvfio.js" --json --via cdev --save "$OUT/snapshot-cdev.json" > "$OUT/lsvfio-cdev.json" 2> "$OUT/lsvfio-cdev.err" || rc=$?
+node "$REPO/bin/lsvfio.js" --json --open --via cdev --save "$OUT/snapshot-cdev.json" > "$OUT/lsvfio-cdev.json" 2> "$OUT/lsvfio-cdev.err" || rc=$?
 echo "$rc" > "$OUT/lsvfio-cdev.rc"
 exec bash "$REPO/test/vm/guest/lsvfio.sh"

@@ -30,7 +30,8 @@ i=0
 for args in "--json -vv" "-vvv" "-t -vvv" "-xxxx" "--hexdump" "--read-region CONFIG:0:64" "--json --hexdump -xxxx" "check"; do
     echo "$args" > "$OUT/mode-$i.args"
     # shellcheck disable=SC2086 # args is a word list
-    "${L[@]}" $args --save "$OUT/mode-$i.snapshot.json" > "$OUT/mode-$i.out" 2> "$OUT/mode-$i.err"
+    open=--open; [ "$args" = check ] && open=
+    "${L[@]}" $open $args --save "$OUT/mode-$i.snapshot.json" > "$OUT/mode-$i.out" 2> "$OUT/mode-$i.err"
     echo $? > "$OUT/mode-$i.rc"
     reopen > "$OUT/reopen-$i.txt"
     i=$((i + 1))
@@ -39,7 +40,7 @@ done
 # Ctrl-C: at several points of a run; each time every group must be free again at once.
 j=0
 for delay in 0.5 1 1.5 2 3 4; do
-    "${L[@]}" -vv > /dev/null 2> "$OUT/sigint-$j.err" &
+    "${L[@]}" --open -vv > /dev/null 2> "$OUT/sigint-$j.err" &
     pid=$!
     sleep "$delay"
     kill -INT "$pid" 2>/dev/null
