@@ -12,6 +12,22 @@ import type { FsEntry, SnapshotDoc } from './doc.js'
 const PROC_PID = /^\/proc\/(\d+|self)(?:\/(status|limits|comm|cmdline|fd|fd\/\d+|fdinfo\/\d+))?$/
 /** Host-wide files, kept as they are. */
 const KEEP = [/^\/sys\//, /^\/dev\//, /^\/(usr\/)?lib\/modules\//, /^\/boot\/config-[^/]+$/, /^\/proc\/(modules|iomem|ioports|device-tree(\/.*)?|bus\/pci(\/.*)?)$/]
+/** mdevctl's definitions: the directory listings, and of each file the two fields mdev.ts reads. */
+const MDEVCTL = /^\/etc\/mdevctl\.d(\/[^/]+){0,2}$/
+
+/** An mdevctl definition reduced to its type and start policy (its attrs are vendor data, not ours). */
+function mdevctlFields(text: string): string {
+  try {
+    const cfg: unknown = JSON.parse(text)
+    if (cfg === null || typeof cfg !== 'object') return '{}\n'
+    const o = cfg as Record<string, unknown>
+    const keep = Object.fromEntries(['mdev_type', 'start'].filter((k) => typeof o[k] === 'string').map((k) => [k, o[k]]))
+    return `${JSON.stringify(keep)}\n`
+  } catch {
+    return '{}\n'
+  }
+}
+
 /** /proc/sys is kernel tunables; the host's name is not lsvfio's to share. */
 const PROC_SYS = /^\/proc\/sys\/(?!kernel\/(hostname|domainname)$)[a-z0-9_/.-]+$/
 
@@ -48,6 +64,7 @@ export function shareable(op: string, path: string, v: string | null): Kept {
   const yes = (x: string | null): Kept => ({ keep: true, v: x })
   if (KEEP.some((r) => r.test(path)) || PROC_SYS.test(path)) return yes(v)
   if (path === '/proc') return op === 'list' ? yes(v) : no
+  if (MDEVCTL.test(path)) return op === 'list' ? yes(v) : op === 'text' ? yes(v === null ? null : mdevctlFields(v)) : no
   if (path === '/proc/cmdline') return op === 'text' ? yes(v === null ? null : `${v.trim().split(/\s+/).filter((p) => IOMMU_VFIO_PARAM.test(p)).join(' ')}\n`) : no
   if (path === '/proc/interrupts') return op === 'text' ? yes(v === null ? null : interruptChips(v)) : no
   if (path === '/etc/passwd' || path === '/etc/group') return op === 'text' ? yes(v) : no // reduced in finish()

@@ -34,6 +34,7 @@ export const SECRETS = [
   'root=UUID',
   'save-dir-private',
   'sshd-session',
+  'mdev-attr-secret',
 ]
 
 function secretHost(): { root: string; out: string } {
@@ -57,6 +58,7 @@ function secretHost(): { root: string; out: string } {
     '/etc/passwd': ['root:x:0:0:root:/root:/bin/bash', 'alice:x:1000:1000:Alice Secretname,Room 42,+1-555-0100,:/home/alice:/bin/bash', 'bob-unrelated:x:1001:1001::/home/b:/bin/sh', 'libvirt-qemu:x:64055:108:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin', ''].join('\n'),
     '/etc/group': ['root:x:0:', 'kvm:x:108:libvirt-qemu', 'secretteam:x:2000:alice', ''].join('\n'),
     '/proc/4242/environ': 'AWS=AKIA-ENV-SECRET\0',
+    '/etc/mdevctl.d/0000:01:00.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001': '{"mdev_type":"nvidia-63","start":"manual","attrs":[{"license":"mdev-attr-secret"}]}\n',
     '/proc/3000/environ': 'TOKEN=AKIA-ENV-SECRET\0',
     ...pciDevice({ bdf: '0000:01:00.0', vendor: 0x10de, device: 0x1b80, cls: 0x030000, driver: 'vfio-pci', group: 12 }),
     ...qemu,
@@ -110,6 +112,11 @@ describe('--save on a host full of secrets', () => {
     const b = json(lsvfio('--from', out, '--json'))
     expect(b.diagnostics.holders).toEqual(a.diagnostics.holders)
     expect(b.diagnostics.readiness).toEqual(a.diagnostics.readiness)
+    // mdevctl's definitions keep their type and start policy, not their vendor attrs
+    expect(text).toContain('nvidia-63')
+    const mdev = (r: { stdout: string }) => (JSON.parse(r.stdout) as { mdev?: unknown }).mdev
+    expect(mdev(lsvfio('--from', out, '--json'))).toEqual(mdev(lsvfio('--sysfs-root', root, '--json')))
+    expect(mdev(lsvfio('--from', out, '--json'))).toMatchObject({ defined: [{ uuid: '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001', type: 'nvidia-63' }] })
   })
 })
 
