@@ -3,12 +3,15 @@
 // here is a counter), HELP and TYPE on every family, label values escaped. Pure.
 import type { VerdictKind } from '../model/diagnostics.js'
 import { type FleetMeta, type FleetSummary, NOT_READY_KINDS } from './fleet.js'
+import { safe } from './safe.js'
 
 type Labels = Readonly<Record<string, string>>
 
-/** A label value as the exposition format needs it: backslash, double quote and line feed escaped. */
+/** A label value as the exposition format needs it: backslash, double quote and line feed escaped. Host
+ * strings (VM names, comm) are hostile: other control characters are shown visibly first, since
+ * `lsvfio metrics` without --output writes to a terminal. */
 export function escapeLabel(v: string): string {
-  return v.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'))
+  return v.split('\n').map(safe).join('\n').replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'))
 }
 
 const escapeHelp = (v: string): string => v.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'))

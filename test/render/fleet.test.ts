@@ -98,6 +98,7 @@ describe('lsvfio metrics', () => {
 
   it('escapes hostile label values (a VM named with quotes, backslashes and a line feed)', () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd')
+    expect(escapeLabel('vm\x1b]0;pwned\x07')).toBe('vm\\\\x1b]0;pwned\\\\x07')
     const { s } = summary('x86-6.1')
     const h = s.holders[0]
     if (h === undefined) throw new Error('x86-6.1 has a holder')
