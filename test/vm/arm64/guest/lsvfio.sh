@@ -11,7 +11,7 @@ t0=$(ms)
 if [ -f "$REPO/dist/cli/main.js" ]; then
     rc=0
     # shellcheck disable=SC2086 # LSVFIO_ARGS is a word list
-    node "$REPO/bin/lsvfio.js" --json --save "$OUT/snapshot.json" ${LSVFIO_ARGS:-} \
+    node "$REPO/bin/lsvfio.js" --open --json --save "$OUT/snapshot.json" ${LSVFIO_ARGS:-} \
         > "$OUT/lsvfio.json" 2> "$OUT/lsvfio.err" || rc=$?
     echo "$rc" > "$OUT/lsvfio.rc"
 else
