@@ -121,8 +121,19 @@ function toOpen(s: Scan, via: GatherOptions['via']): { address: string; reset: s
   return s.groups.flatMap((g) =>
     g.members
       .filter((d) => g.selected.has(d.address) && d.vfioDriver && !d.bridge && (g.node !== null || (via !== 'group' && d.cdev !== null)))
-      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : undefined })),
+      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : platformReset(d) })),
   )
+}
+
+/** vfio-platform's reset handlers (drivers/vfio/platform/reset), by the first compatible string it matches on. */
+const PLATFORM_RESETS = new Set(['calxeda,hb-xgmac', 'amd,xgbe-seattle-v1a', 'brcm,iproc-flexrm-mbox'])
+
+/** A platform or AMBA device is reset on open only through a reset handler for its first compatible (device
+ * tree) or an ACPI _RST method, which sysfs does not show: unknown without a DT node. */
+function platformReset(d: Device): string | null | undefined {
+  if ((d.bus !== 'platform' && d.bus !== 'amba') || d.ofNode === null) return undefined
+  const c = d.ofNode.compatible[0]
+  return c !== undefined && PLATFORM_RESETS.has(c) ? `reset handler for ${c}` : null
 }
 
 const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok && !EXPECTED.has(p.error.code)

@@ -75,6 +75,9 @@ export interface HostInfo {
   iommufdNode: DevNode | null
   /** Kernel release from /proc/sys/kernel/osrelease when readable. */
   kernel: string | null
+  /** CPU architecture of the inspected host (src/inspect/arch.ts): readiness advice depends on it.
+   * Not in the JSON host object (readiness.arm64 is); absent in hosts built by hand: unknown. */
+  arch?: 'x86' | 'arm64' | 'other' | 'unknown'
 }
 
 export interface DevNode {
