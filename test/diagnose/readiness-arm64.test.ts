@@ -198,7 +198,7 @@ describe('hostProblems per architecture', () => {
   })
   it('x86 and unknown: as before', () => {
     for (const arch of ['x86', undefined] as const) {
-      const p = hostProblems(inventory({ ...empty, host: host({ arch, iommus: [], groupCount: 0, modules: ['vfio'] }) }))
+      const p = hostProblems(inventory({ ...empty, host: host({ ...(arch === undefined ? {} : { arch }), iommus: [], groupCount: 0, modules: ['vfio'] }) }))
       expect(p.map((f) => f.id)).toEqual(['no-iommu', 'no-vfio-driver'])
       expect(p[0]?.fix).toEqual(ENABLE_IOMMU)
       expect(p[1]?.text).toBe('No VFIO driver is loaded (vfio-pci / vfio-platform).')
