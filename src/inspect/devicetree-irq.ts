@@ -4,7 +4,7 @@
 // of_irq_parse_raw follows interrupt-map nexus nodes (interrupt-map-mask over the child's unit
 // address + specifier) until a node with `interrupt-controller`. The GIC's specifiers are decoded;
 // other controllers' cells stay raw with the controller named. The kernel's mapping is looked up in
-// /sys/kernel/irq (vfio-platform maps a device's interrupts when it is opened).
+// /sys/kernel/irq after the opens (withKernelIrqs; vfio-platform maps a device's interrupts on open).
 import type { GicInterrupt, KernelIrq, OfInterrupt } from '../model/types.js'
 import { available, busCells, cellsOf, DT_BASE, dtPath, findPhandle, has, nodeName, parentOf, strings, u32 } from './devicetree-props.js'
 import { FsError, type FsReader } from './fs.js'
@@ -135,25 +135,23 @@ function decodeGic(compat: readonly string[], cells: readonly number[]): GicInte
 
 // ------------------------------------------------------------------ the kernel's word: /sys/kernel/irq
 
-const kernelIrqs = new WeakMap<FsReader, KernelIrq[]>()
+interface IrqDesc extends KernelIrq {
+  actions: string[]
+}
+const kernelIrqs = new WeakMap<FsReader, IrqDesc[]>()
 
-function readKernelIrqs(fs: FsReader): KernelIrq[] {
+function readKernelIrqs(fs: FsReader): IrqDesc[] {
   const known = kernelIrqs.get(fs)
   if (known !== undefined) return known
-  const proc = new Map<number, string>()
-  for (const line of (fs.readText('/proc/interrupts') ?? '').split('\n')) {
-    // " 11:   1224 GIC-0  27 Level  arch_timer": the chip is the first word after the counts
-    const m = /^\s*(\d+):((?:\s+\d+)+)\s+(\S+)/.exec(line)
-    if (m !== null) proc.set(Number(m[1]), m[3] ?? '')
-  }
-  const out: KernelIrq[] = []
+  const out: IrqDesc[] = []
   for (const n of fs.list('/sys/kernel/irq') ?? []) {
     if (!/^\d+$/.test(n)) continue
     const hw = fs.readText(`/sys/kernel/irq/${n}/hwirq`)?.trim()
     if (hw === undefined || !/^\d+$/.test(hw)) continue
     const chip = fs.readText(`/sys/kernel/irq/${n}/chip_name`)?.trim() ?? ''
+    const actions = (fs.readText(`/sys/kernel/irq/${n}/actions`)?.trim() ?? '').split(',').filter((x) => x !== '')
     const virq = Number(n)
-    out.push({ virq, hwirq: Number(hw), type: fs.readText(`/sys/kernel/irq/${n}/type`)?.trim() || null, chip: chip === '' ? null : chip, procChip: proc.get(virq) ?? null })
+    out.push({ virq, hwirq: Number(hw), type: fs.readText(`/sys/kernel/irq/${n}/type`)?.trim() || null, chip: chip === '' ? null : chip, actions })
   }
   kernelIrqs.set(fs, out)
   return out
@@ -169,10 +167,37 @@ function chipFits(name: string | null | undefined, controller: string, compat: r
   return name === nm || name === `${unit}.${nm}` || compat.some((c) => c.slice(c.indexOf(',') + 1) === name)
 }
 
-/** The one mapped IRQ with this hwirq whose chip can be the controller; null when none or several. */
-function kernelMapping(fs: FsReader, controller: string, compat: readonly string[], hwirq: number, gic: boolean): KernelIrq | null {
-  const c = readKernelIrqs(fs).filter((k) => k.hwirq === hwirq && chipFits(k.chip, controller, compat, gic) && chipFits(k.procChip, controller, compat, gic))
-  return c.length === 1 ? (c[0] ?? null) : null
+/**
+ * The kernel's IRQ for a decoded (controller, hwirq), or null. hwirq numbers are per controller and
+ * /sys/kernel/irq does not name the domain, so a claim needs evidence: an IRQ whose handler names the
+ * device (vfio-platform's "vfio-irq[N](device)" while it is open), or, on a GIC, the one IRQ with that
+ * ID (16 and up: no SGI) whose chip name, where given, is the GIC's. (/proc/interrupts lists only IRQs
+ * with a handler, and a snapshot keeps only its chip names.)
+ */
+function kernelMapping(fs: FsReader, device: string, controller: string, compat: readonly string[], hwirq: number, gic: boolean): KernelIrq | null {
+  const all = readKernelIrqs(fs).filter((k) => k.hwirq === hwirq)
+  const fits = (k: IrqDesc): boolean => chipFits(k.chip, controller, compat, gic)
+  const named = all.filter((k) => fits(k) && k.actions.some((a) => a.endsWith(`(${device})`)))
+  const c = named.length > 0 ? named : gic && hwirq >= 16 ? all.filter(fits) : []
+  const one = c.length === 1 ? c[0] : undefined
+  return one === undefined ? null : { virq: one.virq, hwirq: one.hwirq, type: one.type, chip: one.chip }
+}
+
+/**
+ * The device's DT interrupts with the kernel's mapping attached. Called after the VFIO opens:
+ * vfio-platform maps a device's interrupts when it is opened, so a scan before would miss them.
+ */
+export function withKernelIrqs(fs: FsReader, device: string, irqs: readonly OfInterrupt[]): OfInterrupt[] {
+  return irqs.map((q) => {
+    if (q.controller === null || q.unresolved != null) return q
+    const ctl = q.controller === '/' ? DT_BASE : DT_BASE + q.controller
+    const compat = q.controllerCompatible ?? []
+    const cells = q.controllerCells ?? q.cells
+    // the GIC's ID from its binding; other one- and two-cell bindings put the line number first
+    const hwirq = q.gic !== null ? q.gic.hwirq : isGic(compat) ? null : (cells[0] ?? null)
+    const kernel = hwirq === null ? null : kernelMapping(fs, device, ctl, compat, hwirq, isGic(compat))
+    return { ...q, kernel, source: kernel === null ? 'devicetree' : 'kernel' }
+  })
 }
 
 // ------------------------------------------------------------------------------------------ entries
@@ -222,12 +247,8 @@ export function readInterrupts(fs: FsReader, node: string): OfInterrupt[] | null
     const { controller, args, nexus } = one.parse.r
     const compat = strings(fs, `${controller}/compatible`) ?? []
     const gic = decodeGic(compat, args)
-    // gic: hwirq from the binding; others: the one-/two-cell bindings' first cell is the hwirq
-    const hwirq = gic !== null ? gic.hwirq : isGic(compat) ? null : (args[0] ?? null)
-    const kernel = hwirq === null ? null : kernelMapping(fs, controller, compat, hwirq, isGic(compat))
-    out.push({ index: i, name, controller: dtPath(controller), cells: one.raw, gic, controllerCompatible: compat, nexus, controllerCells: args, unresolved: null, kernel, source: kernel === null ? 'devicetree' : 'kernel' })
+    out.push({ index: i, name, controller: dtPath(controller), cells: one.raw, gic, controllerCompatible: compat, nexus, controllerCells: args, unresolved: null, kernel: null, source: 'devicetree' })
   }
   return out
 }
 
-export { DT_BASE }

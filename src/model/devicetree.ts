@@ -36,8 +36,6 @@ export interface KernelIrq {
   type: string | null
   /** chip_name; null when empty (GICv2 and gpio chips print theirs only in /proc/interrupts) */
   chip: string | null
-  /** /proc/interrupts' chip column for this IRQ when it has a handler; null otherwise */
-  procChip?: string | null
 }
 
 export interface OfInterrupt {

@@ -21,7 +21,7 @@ export function jsonOfInterrupt(q: OfInterrupt): JsonOfInterrupt {
   if (q.nexus !== undefined) out.nexus = [...q.nexus]
   if (q.controllerCells !== undefined) out.controllerCells = [...q.controllerCells]
   if (q.unresolved !== undefined) out.unresolved = q.unresolved
-  if (q.kernel !== undefined) out.kernel = q.kernel === null ? null : { virq: q.kernel.virq, hwirq: q.kernel.hwirq, type: q.kernel.type, chip: q.kernel.chip, procChip: q.kernel.procChip ?? null }
+  if (q.kernel !== undefined) out.kernel = q.kernel === null ? null : { virq: q.kernel.virq, hwirq: q.kernel.hwirq, type: q.kernel.type, chip: q.kernel.chip }
   if (q.source !== undefined) out.source = q.source
   return out
 }

@@ -303,6 +303,6 @@ export interface JsonOfInterrupt {
   nexus?: string[]
   controllerCells?: number[]
   unresolved?: string | null
-  kernel?: { virq: number; hwirq: number; type: string | null; chip: string | null; procChip: string | null } | null
+  kernel?: { virq: number; hwirq: number; type: string | null; chip: string | null } | null
   source?: 'kernel' | 'devicetree'
 }

@@ -4,6 +4,7 @@
 // ISA, PCI and malformed cases; and the kernel's word (/sys/kernel/irq, the device name) preferred.
 import { describe, expect, it } from 'vitest'
 import { DT_BASE, readDtResources } from '../../src/inspect/devicetree.js'
+import { withKernelIrqs } from '../../src/inspect/devicetree-irq.js'
 import { be, DtFs, ROOT, str } from '../helpers/dtfs.js'
 
 const none = new Uint8Array(0)
@@ -140,12 +141,26 @@ describe('interrupts as of_irq_parse_one / of_irq_parse_raw resolve them', () =>
     expect(q).toMatchObject({ controller: '/intc@8000000', cells: [5, 2], gic: null })
   })
 
-  it("the kernel's mapping from /sys/kernel/irq is preferred when exactly one IRQ fits; else the DT decoding is said to be the source", () => {
-    const irq = (n: number, hw: number, type: string, chip = ''): Record<string, string> => ({ [`/sys/kernel/irq/${n}/hwirq`]: `${hw}\n`, [`/sys/kernel/irq/${n}/type`]: `${type}\n`, [`/sys/kernel/irq/${n}/chip_name`]: `${chip}\n` })
-    const fs = dt({}, { ...irq(6, 5, 'edge'), ...irq(19, 0, 'edge', 'GICv2m-PCI-MSIX-0000:00:01.0'), ...irq(24, 67, 'edge'), ...irq(25, 5, 'edge'), '/proc/interrupts': '           CPU0\n 24:  0 GIC-0  67 Edge  x\n' })
-    const [gic, gpio] = at(`${FL}/flagged@200,0,200`, fs).interrupts ?? []
-    expect(gic).toMatchObject({ kernel: { virq: 24, hwirq: 67, type: 'edge', chip: null, procChip: 'GIC-0' }, source: 'kernel' })
-    // hwirq 5 is also an SGI (IPI) with no chip name: two candidates, so no claim
+  it("the kernel's mapping from /sys/kernel/irq is named only with evidence; else the DT decoding is the source", () => {
+    const irq = (n: number, hw: number, type: string, chip = '', actions = ''): Record<string, string> => ({
+      [`/sys/kernel/irq/${n}/hwirq`]: `${hw}\n`,
+      [`/sys/kernel/irq/${n}/type`]: `${type}\n`,
+      [`/sys/kernel/irq/${n}/chip_name`]: `${chip}\n`,
+      [`/sys/kernel/irq/${n}/actions`]: `${actions}\n`,
+    })
+    const base = { ...irq(6, 5, 'edge', '', 'IPI'), ...irq(19, 0, 'edge', 'GICv2m-PCI-MSIX-0000:00:01.0'), ...irq(24, 67, 'edge'), ...irq(25, 5, 'edge') }
+    const decode = (abs: Record<string, string>) => {
+      const fs = dt({}, abs)
+      return withKernelIrqs(fs, 'a002600.flagged', at(`${FL}/flagged@200,0,200`, fs).interrupts ?? [])
+    }
+    const [gic, gpio] = decode(base)
+    expect(gic).toMatchObject({ kernel: { virq: 24, hwirq: 67, type: 'edge', chip: null }, source: 'kernel' })
+    // a PL061 line 5 and the SGI (IPI) 5 look alike in /sys/kernel/irq: no claim without evidence
     expect(gpio).toMatchObject({ kernel: null, source: 'devicetree' })
+    // vfio-platform's handler names the device while it is open: that is evidence
+    const [, named] = decode({ ...base, ...irq(25, 5, 'edge', '', 'vfio-irq[25](a002600.flagged)') })
+    expect(named).toMatchObject({ kernel: { virq: 25, hwirq: 5 }, source: 'kernel' })
+    // two GIC-looking IRQs with one ID (another domain's line 67): no claim
+    expect(decode({ ...base, ...irq(40, 67, 'level') })[0]).toMatchObject({ kernel: null, source: 'devicetree' })
   })
 })
