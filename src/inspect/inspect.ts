@@ -8,6 +8,7 @@ import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
 import { scanMdev, selectMdev } from './mdev.js'
+import { withKernelIrqs } from './devicetree-irq.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
 import type { FsReader } from './fs.js'
@@ -84,6 +85,7 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
     return { ...base, status: r.status, container: r.container, devices }
   })
+  attachKernelIrqs(host.fs, queried)
   const busy = queried.some((g) => isBusy(g.status) || g.devices.some((d) => isBusy(d.vfio)))
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
   const groups = holders === null ? queried : pointAtHolders(queried, holders)
@@ -163,4 +165,10 @@ export function countFailures(inv: Pick<Inventory, 'groups'>): number {
     }
   }
   return n
+}
+
+/** The kernel's mapping of each platform/AMBA device's DT interrupts, read after the opens (which map them). */
+function attachKernelIrqs(fs: FsReader, groups: IommuGroup[]): void {
+  for (const g of groups)
+    g.devices = g.devices.map((d) => (d.pci === null && d.ofNode?.interrupts != null ? { ...d, ofNode: { ...d.ofNode, interrupts: withKernelIrqs(fs, d.address, d.ofNode.interrupts) } } : d))
 }

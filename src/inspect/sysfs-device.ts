@@ -62,7 +62,7 @@ function ofNode(fs: FsReader, devPath: string): OfNode | null {
   const path = target.startsWith(DT_BASE) ? target.slice(DT_BASE.length) || '/' : target
   const raw = fs.readBytes(devPath + '/of_node/compatible')
   const compatible = raw === null ? [] : Buffer.from(raw).toString('latin1').split('\0').filter((s) => s !== '')
-  return { path, compatible, ...readDtResources(fs, target) }
+  return { path, compatible, ...readDtResources(fs, target, posix.basename(devPath)) }
 }
 
 type Ids = Pick<PciIdentity, 'vendorId' | 'deviceId' | 'subsystemVendorId' | 'subsystemDeviceId' | 'classCode'>
