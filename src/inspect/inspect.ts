@@ -8,6 +8,7 @@ import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
 import { scanMdev, selectMdev } from './mdev.js'
+import { ModuleIndex, modulesDir, readModalias } from './modules.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
 import type { FsReader } from './fs.js'
@@ -33,6 +34,8 @@ export interface GatherOptions {
   diagnose?: boolean
   /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
   raw?: boolean
+  /** -k: look up which kernel modules could drive each listed device (modules.alias). */
+  modules?: boolean
   /** Called before anything is opened, with the devices --open will open and the reset each will get. */
   announce?: (opening: readonly { address: string; reset: string | null | undefined }[]) => void
 }
@@ -64,6 +67,7 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
   // Before any open: what other processes hold (lsvfio closes all it opens, and leaves itself out anyway).
   const early = gather.diagnose === false ? null : scanHolders(host.fs, cdevs, names)
   predictAll(host.fs, s)
+  if (gather.modules === true) kernelModules(host.fs, s)
   if (gather.open && gather.announce !== undefined) gather.announce(toOpen(s, gather.via))
   const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys), gather.raw ?? true)
   const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
@@ -106,6 +110,15 @@ function predictAll(fs: FsReader, s: Scan): void {
   for (const d of all) {
     const p = predictDevice(fs, d, h, resources, census)
     if (p !== undefined) d.predicted = p
+  }
+}
+
+/** -k: each listed device's possible modules, from its modalias and the running kernel's alias index. */
+function kernelModules(fs: FsReader, s: Scan): void {
+  const index = s.host.kernel === null ? null : new ModuleIndex(fs, modulesDir(s.host.kernel))
+  for (const d of [...s.groups.flatMap((g) => g.members.filter((m) => g.selected.has(m.address))), ...s.ungrouped]) {
+    const alias = readModalias(fs, d.bus, d.address)
+    d.kernelModules = alias === null || index === null ? null : index.lookup(alias)
   }
 }
 
