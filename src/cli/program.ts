@@ -3,7 +3,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander'
 import { UsageError } from '../errors.js'
 import { ALL, parseGroup, parseId, parseSlot, type Selection } from '../inspect/selection.js'
-import { completionScript, type CompletionSpec } from './completion.js'
+import { completionScript, type CompletionSpec, type Shell } from './completion.js'
 import { CHECK_EXIT_HELP } from './exit.js'
 import type { CheckOptions, CliOptions, ColorWhen, FleetOptions, ListOptions, Source } from './options.js'
 
@@ -90,8 +90,8 @@ export function buildProgram(version: string): Command {
   c.addOption(opt('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)', opts))
   addShared(c, opts, ['via', 'color', ...SOURCE])
   addFleetCommands(p)
-  subcommand(p, 'completion', 'print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)').addArgument(
-    new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']),
+  subcommand(p, 'completion', 'print a completion script: eval "$(lsvfio completion bash)", lsvfio completion fish | source, or save it (zsh: in $fpath as _lsvfio)').addArgument(
+    new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']),
   )
   return p
 }
@@ -214,7 +214,7 @@ export function parseArgs(args: readonly string[], version: string): ParseResult
   for (const [a, b] of [['from', 'save'], ['from', 'sysfsRoot']] as const) {
     if (set(a) && set(b)) throw new UsageError(`${flag(a)} and ${flag(b)} cannot be used together: ${b === 'save' ? 'a replay records nothing new' : '--from replays a snapshot, --sysfs-root reads a tree'} (see lsvfio ${ran.name()} --help)`)
   }
-  if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
+  if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] as Shell, completionSpec(p)) }
   if (ran.name() === 'metrics' || ran.name() === 'nfd') return { kind: 'run', options: fleetOptions(ran.name() === 'nfd' ? 'nfd' : 'metrics', ran.opts<RawFleet>()) }
   return { kind: 'run', options: checkOptions(ran.opts<RawCheck>(), ran.processedArgs[0] as string | undefined) }
 }
