@@ -11,6 +11,7 @@ import type { Style } from '../render/style.js'
 import type { CheckOptions } from './options.js'
 import { CHECK_EXIT } from './exit.js'
 import { withNotice } from './notice.js'
+import { replayBanner } from './banner.js'
 import type { RunMeta, RunResult } from './result.js'
 
 export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
@@ -25,6 +26,10 @@ export function presentCheck(fs: FsReader, g: Gathered, o: CheckOptions, style: 
   const report = checkDevices(inv, g.facts, o.selection, CHECK_EXIT)
   let stdout = ''
   if (o.format === 'json') stdout = `${JSON.stringify(toCheckJson(report, inv.diagnostics, meta), null, 2)}\n`
-  else if (o.quiet !== true) stdout = renderCheck(report, style).join('\n') + '\n'
+  else if (o.quiet !== true) {
+    const lines = renderCheck(report, style)
+    if (meta.replay != null) lines.unshift(style.warn(replayBanner(meta.replay, inv)), '')
+    stdout = lines.join('\n') + '\n'
+  }
   return { stdout, stderr: [], exitCode: report.exitCode, inventory: inv }
 }

@@ -21,7 +21,10 @@ import { runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import { withNotice } from './notice.js'
 import type { CliOptions, ListOptions } from './options.js'
-import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
+import type { RunMeta, RunResult } from './result.js'
+import { replayBanner } from './banner.js'
+
+export { replayBanner }
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
@@ -76,13 +79,3 @@ export const NO_PCI_IDS =
 function hasPci(inv: Inventory): boolean {
   return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
 }
-
-/** The first line of a replay: what is shown was recorded elsewhere, when, and by what. */
-export function replayBanner(r: ReplayOrigin, inv: Inventory): string {
-  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.created) ? `${r.created.slice(0, 10)} ${r.created.slice(11, 19)} UTC` : 'at an unknown time'
-  const kernel = inv.host.kernel != null ? ` on kernel ${visible(inv.host.kernel)}` : ''
-  return `Replay of ${visible(r.file)}: recorded ${when} by ${visible(r.tool)}${kernel}; nothing on this host was read or opened`
-}
-
-/** A snapshot's strings are whatever its author wrote: control characters are shown, not sent to the terminal. */
-const visible = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
