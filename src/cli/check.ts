@@ -2,7 +2,7 @@
 import { judged } from '../diagnose/diagnose.js'
 import { checkDevices } from '../diagnose/verdict.js'
 import { InternalError } from '../errors.js'
-import { inspect, type Gathered } from '../inspect/inspect.js'
+import { inspect, type GatherOptions, type Gathered } from '../inspect/inspect.js'
 import type { FsReader } from '../inspect/fs.js'
 import type { Host } from '../inspect/host.js'
 import { renderCheck } from '../render/check.js'
@@ -15,8 +15,13 @@ import { replayBanner } from './banner.js'
 import type { RunMeta, RunResult } from './result.js'
 
 export function runCheck(host: Host, o: CheckOptions, style: Style, meta: RunMeta): RunResult {
+  return presentCheck(host.fs, inspect(host, o.selection, checkGather(o, meta)), o, style, meta)
+}
+
+/** What check gathers: no bytes, the diagnostics always. */
+export function checkGather(o: CheckOptions, meta: RunMeta): GatherOptions {
   // A replay opens nothing on this host: no reset to announce.
-  return presentCheck(host.fs, inspect(host, o.selection, { ...withNotice(o.gather, o.source.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false }), o, style, meta)
+  return { ...withNotice(o.gather, o.source.from === null ? meta.early : undefined), configBytes: 0, readRegion: null, diagnose: true, raw: false }
 }
 
 /** The verdicts on what was gathered (with diagnose: true). */

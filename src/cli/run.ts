@@ -2,7 +2,7 @@
 import { EXIT } from '../errors.js'
 import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
-import { inspect } from '../inspect/inspect.js'
+import { inspect, inspectConcurrently } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
 import type { Facts, Gathered } from '../inspect/inspect.js'
 import type { Verdict } from '../model/diagnostics.js'
@@ -17,7 +17,7 @@ import { InternalError } from '../errors.js'
 import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { append } from '../render/lines.js'
-import { runCheck } from './check.js'
+import { checkGather, presentCheck, runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import { withNotice } from './notice.js'
 import type { CliOptions, ListOptions } from './options.js'
@@ -31,6 +31,13 @@ export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): Run
   // A replay opens nothing on this host: no reset to announce.
   if (o.command === 'list') return present(host, inspect(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined)), o, style, meta)
   return runFleet(host, o, meta)
+}
+
+/** run(), with --open's groups queried side by side (opening and closing a device resets it). */
+export async function runConcurrently(host: Host, o: CliOptions, style: Style, meta: RunMeta): Promise<RunResult> {
+  if (o.command === 'list' && o.gather.open) return present(host, await inspectConcurrently(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined)), o, style, meta)
+  if (o.command === 'check' && o.gather.open) return presentCheck(host.fs, await inspectConcurrently(host, o.selection, checkGather(o, meta)), o, style, meta)
+  return run(host, o, style, meta)
 }
 
 /** The listing of what was gathered: judged, rendered in the mode `o` asks for. */

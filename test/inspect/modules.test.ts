@@ -91,6 +91,6 @@ describe.skipIf(kernels.length === 0 || !modprobe)(`against libkmod (modprobe --
       }
       expect(withModules).toBeGreaterThan(samples.length / 2)
       expect(several).toBeGreaterThan(0)
-    })
+    }, 180_000)
   }
 })
