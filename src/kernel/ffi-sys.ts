@@ -7,6 +7,11 @@ import type { IoctlArg, Sys } from './sys.js'
 interface Koffi {
   load(lib: string): { func(proto: string): (...args: unknown[]) => number }
   errno(): number
+  alloc(type: string, length: number): unknown
+  free(ptr: unknown): void
+  address(ptr: unknown): bigint
+  decode(ptr: unknown, type: string, length: number): Uint8Array
+  encode(ptr: unknown, type: string, value: Uint8Array, length: number): void
 }
 
 type IoctlFn = (fd: number, req: number, arg: unknown) => number
@@ -16,6 +21,7 @@ interface Bindings {
   ioctlInt: IoctlFn
   ioctlStr: IoctlFn
   errno: () => number
+  koffi: Koffi
 }
 
 let bindings: Bindings | null = null
@@ -31,6 +37,7 @@ function load(): Bindings {
     ioctlInt: libc.func('int ioctl(int fd, unsigned long req, long arg)') as IoctlFn,
     ioctlStr: libc.func('int ioctl(int fd, unsigned long req, const char *arg)') as IoctlFn,
     errno: () => koffi.errno(),
+    koffi,
   }
   return bindings
 }
@@ -39,6 +46,25 @@ function errnoOf(e: unknown): number {
   const n = (e as { errno?: unknown }).errno
   // node:fs reports errno as a negative number (libuv convention).
   return typeof n === 'number' ? Math.abs(n) : 5 /* EIO */
+}
+
+/** Runs `call` with the address of native memory holding `data` at `ptrAt` of `buf` (little-endian,
+ * as on x86-64 and arm64): a JS buffer may move, native memory does not. Copies the kernel's bytes
+ * back into `data` and puts 0 back at `ptrAt`, so no address outlives the call. */
+function withPointer(b: Bindings, arg: { buf: Uint8Array; ptrAt: number; data: Uint8Array }, call: () => number): number {
+  const dv = new DataView(arg.buf.buffer, arg.buf.byteOffset, arg.buf.byteLength)
+  if (arg.data.length === 0) return call()
+  const mem = b.koffi.alloc('uint8_t', arg.data.length)
+  try {
+    b.koffi.encode(mem, 'uint8_t', arg.data, arg.data.length)
+    dv.setBigUint64(arg.ptrAt, b.koffi.address(mem), true)
+    const r = call()
+    arg.data.set(b.koffi.decode(mem, 'uint8_t', arg.data.length))
+    return r
+  } finally {
+    dv.setBigUint64(arg.ptrAt, 0n, true)
+    b.koffi.free(mem)
+  }
 }
 
 export class FfiSys implements Sys {
@@ -76,6 +102,11 @@ export class FfiSys implements Sys {
       case 'str':
         r = b.ioctlStr(fd, request, arg.value)
         break
+      case 'bufptr':
+        return withPointer(b, arg, () => {
+          const n = b.ioctlPtr(fd, request, arg.buf)
+          return n < 0 ? -b.errno() : n
+        })
     }
     // errno must be read before any other foreign call.
     return r < 0 ? -b.errno() : r

@@ -85,7 +85,7 @@ export class RecordingSys implements Sys {
     // New fds are named from the argument as given: the seam below may write into the buffer.
     const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
-    this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+    this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : arg.kind === 'bufptr' ? { r, out: toHex(arg.buf) + toHex(arg.data) } : { r }
     this.names.after(fd, request, given, r)
     return r
   }
