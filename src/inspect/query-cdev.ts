@@ -15,7 +15,8 @@ export function queryCdev(v: Vfio, cdev: string, d: Device, ctx: Ctx): Probe<Vfi
     const devid = v.bindIommufd(dfd.value, ifd.value, cdev)
     if (!devid.ok) return failed(devid.error, ctx)
     const hw = v.hwInfo(ifd.value, devid.value, IOMMUFD)
-    const hwInfo = hw.ok ? hw : failed(hw.error, ctx)
+    const data = hw.ok ? hw.value.data : undefined
+    const hwInfo = !hw.ok ? failed(hw.error, ctx) : data !== undefined && !data.ok ? { ok: true as const, value: { ...hw.value, data: failed(data.error, ctx) } } : hw
     return describeDevice(v, dfd.value, cdev, ctx, d, { via: 'cdev', iommufd: { devid: devid.value, hwInfo } })
   } finally {
     // The device first: closing it unbinds it from the iommufd.

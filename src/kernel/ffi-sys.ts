@@ -7,6 +7,11 @@ import type { IoctlArg, Sys } from './sys.js'
 interface Koffi {
   load(lib: string): { func(proto: string): IoctlFn }
   errno(): number
+  alloc(type: string, length: number): unknown
+  free(ptr: unknown): void
+  address(ptr: unknown): bigint
+  decode(ptr: unknown, type: string, length: number): Uint8Array
+  encode(ptr: unknown, type: string, value: Uint8Array, length: number): void
 }
 
 type IoctlFn = ((fd: number, req: number, arg: unknown) => number) & {
@@ -19,6 +24,7 @@ interface Bindings {
   ioctlInt: IoctlFn
   ioctlStr: IoctlFn
   errno: () => number
+  koffi: Koffi
 }
 
 let bindings: Bindings | null = null
@@ -34,11 +40,13 @@ function load(): Bindings {
     ioctlInt: libc.func('int ioctl(int fd, unsigned long req, long arg)'),
     ioctlStr: libc.func('int ioctl(int fd, unsigned long req, const char *arg)'),
     errno: () => koffi.errno(),
+    koffi,
   }
   return bindings
 }
 
-function binding(b: Bindings, arg: IoctlArg): [IoctlFn, unknown] {
+/** 'bufptr' goes through withPointer, on this thread only: the native memory must outlive the call. */
+function binding(b: Bindings, arg: Exclude<IoctlArg, { kind: 'bufptr' }>): [IoctlFn, unknown] {
   switch (arg.kind) {
     case 'none':
       return [b.ioctlInt, 0]
@@ -55,6 +63,25 @@ function errnoOf(e: unknown): number {
   const n = (e as { errno?: unknown }).errno
   // node:fs reports errno as a negative number (libuv convention).
   return typeof n === 'number' ? Math.abs(n) : 5 /* EIO */
+}
+
+/** Runs `call` with the address of native memory holding `data` at `ptrAt` of `buf` (little-endian,
+ * as on x86-64 and arm64): a JS buffer may move, native memory does not. Copies the kernel's bytes
+ * back into `data` and puts 0 back at `ptrAt`, so no address outlives the call. */
+function withPointer(b: Bindings, arg: { buf: Uint8Array; ptrAt: number; data: Uint8Array }, call: () => number): number {
+  const dv = new DataView(arg.buf.buffer, arg.buf.byteOffset, arg.buf.byteLength)
+  if (arg.data.length === 0) return call()
+  const mem = b.koffi.alloc('uint8_t', arg.data.length)
+  try {
+    b.koffi.encode(mem, 'uint8_t', arg.data, arg.data.length)
+    dv.setBigUint64(arg.ptrAt, b.koffi.address(mem), true)
+    const r = call()
+    arg.data.set(b.koffi.decode(mem, 'uint8_t', arg.data.length))
+    return r
+  } finally {
+    dv.setBigUint64(arg.ptrAt, 0n, true)
+    b.koffi.free(mem)
+  }
 }
 
 export class FfiSys implements Sys {
@@ -78,6 +105,10 @@ export class FfiSys implements Sys {
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const b = load()
+    if (arg.kind === 'bufptr') return withPointer(b, arg, () => {
+      const n = b.ioctlPtr(fd, request, arg.buf)
+      return n < 0 ? -b.errno() : n
+    })
     const [fn, value] = binding(b, arg)
     const r = fn(fd, request, value)
     // errno must be read before any other foreign call.
@@ -85,6 +116,7 @@ export class FfiSys implements Sys {
   }
 
   ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    if (arg.kind === 'bufptr') return Promise.resolve(this.ioctl(fd, request, arg))
     const b = load()
     const [fn, value] = binding(b, arg)
     return new Promise((resolve) => {

@@ -1,5 +1,6 @@
 // The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
 // errno always kept. Returns Probe values; never throws for kernel answers.
+import type { HwInfoData } from '../model/hw-info.js'
 import type { GfxPlanes, GroupStatus, HotResetInfo, HwInfo, InfoCap, RawReply, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
 import { walkCaps } from './abi/caps.js'
 import { encodeGfxPlaneProbe } from './abi/gfx.js'
@@ -30,7 +31,8 @@ import {
   encodeIrqInfo,
   encodeRegionInfo,
 } from './abi/structs.js'
-import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo } from './abi/structs-iommufd.js'
+import { decodeHwInfoData } from './abi/hw-info.js'
+import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo, HW_INFO_DATA_MAX } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
 import { rawHotReset, rawReply } from './raw.js'
@@ -282,20 +284,38 @@ export class Vfio {
     return r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid)
   }
 
-  /** IOMMU_GET_HW_INFO with data_len 0: the type and capabilities, not the raw registers. */
+  /** IOMMU_GET_HW_INFO twice, as the uapi describes: with data_len 0 for the type, the capabilities and
+   * the length of the type-specific data, then with a buffer of that length for the data itself. */
   hwInfo(iommufd: number, devid: number, path: string): Probe<HwInfo> {
     const buf = encodeHwInfo(devid)
     const r = this.sys.ioctl(iommufd, U.IOMMU_GET_HW_INFO, { kind: 'buf', buf })
     if (r < 0) return fail('IOMMU_GET_HW_INFO', -r, path)
     const d = decodeHwInfo(buf)
-    return ok({
+    const info: HwInfo = {
       type: d.outDataType,
       typeName: hwInfoTypeName(d.outDataType),
       capabilities: d.outCapabilities,
       capabilityNames: hwCapabilityNames(d.outCapabilities),
       maxPasidLog2: d.outMaxPasidLog2,
       dataLen: d.dataLen,
-    })
+    }
+    if (d.dataLen > 0) info.data = this.hwInfoData(iommufd, devid, d.outDataType, d.dataLen, path)
+    return ok(info)
+  }
+
+  private hwInfoData(iommufd: number, devid: number, type: number, asked: number, path: string): Probe<HwInfoData> {
+    const op = 'IOMMU_GET_HW_INFO data'
+    if (asked > HW_INFO_DATA_MAX) return bad(op, path, `data_len ${asked} is over ${HW_INFO_DATA_MAX} bytes`)
+    const buf = encodeHwInfo(devid, asked)
+    const data = new Uint8Array(asked)
+    const r = this.sys.ioctl(iommufd, U.IOMMU_GET_HW_INFO, { kind: 'bufptr', buf, ptrAt: 16, data })
+    if (r < 0) return fail(op, -r, path)
+    const d = decodeHwInfo(buf)
+    if (d.outDataType !== type) return bad(op, path, `type ${d.outDataType}, ${type} when asked without data`)
+    // The kernel copies min(asked, its length) and zeroes the rest: only its own length is data.
+    const filled = Math.min(asked, d.dataLen)
+    const bytes = data.slice(0, filled)
+    return ok({ asked, kernelLen: d.dataLen, bytes, ...decodeHwInfoData(type, bytes, filled) })
   }
 
   /** pread through the device fd: config space and --read-region. Short reads are returned as they are. */

@@ -2,6 +2,7 @@
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
 import type { OfInterrupt, OfReg } from './devicetree.js'
 import type { Diagnostics } from './diagnostics.js'
+import type { HwInfoData } from './hw-info.js'
 import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
 import type { Agreement, PredictedView } from './predicted.js'
 
@@ -272,8 +273,10 @@ export interface HwInfo {
   capabilities: bigint
   capabilityNames: readonly string[]
   maxPasidLog2: number
-  /** Length of the type-specific data the kernel holds (not fetched). */
+  /** Length of the type-specific data the kernel holds. */
   dataLen: number
+  /** The type-specific data, asked for with a buffer of dataLen bytes; absent when dataLen is 0 */
+  data?: Probe<HwInfoData> | undefined
 }
 
 export interface RegionEntry {

@@ -60,6 +60,10 @@ export class RecordingFs implements FsReader {
   }
 }
 
+/** The reply as recorded: the buffer after the call; for 'bufptr' the struct, then the data buffer. */
+const entry = (arg: IoctlArg, r: number): { r: number; out?: string } =>
+  arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : arg.kind === 'bufptr' ? { r, out: toHex(arg.buf) + toHex(arg.data) } : { r }
+
 export class RecordingSys implements Sys {
   private names = new FdNames()
 
@@ -85,7 +89,7 @@ export class RecordingSys implements Sys {
     // New fds are named from the argument as given: the seam below may write into the buffer.
     const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
-    this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+    this.rec.doc.ioctl[key] = entry(arg, r)
     this.names.after(fd, request, given, r)
     return r
   }
@@ -96,7 +100,7 @@ export class RecordingSys implements Sys {
     const given = namingArg(request, arg)
     const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
     return answer.then((r) => {
-      this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+      this.rec.doc.ioctl[key] = entry(arg, r)
       this.names.after(fd, request, given, r)
       return r
     })
