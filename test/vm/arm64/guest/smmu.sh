@@ -9,11 +9,6 @@ set -eu
 export NODE_DISABLE_COLORS=1
 ms() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}0"; }
 
-# a git worktree's node_modules is a link into another checkout: bind that too, with koffi's arm64
-# prebuilt over its @koromix (init.sh did so for a node_modules that is a directory)
-nm=$(readlink "$REPO/node_modules" || true)
-case $nm in /*) if [ ! -d "$nm/koffi" ]; then mkdir -p "$nm" && mount --bind "/host$nm" "$nm" && mount --bind /opt/node/koromix "$nm/@koromix"; fi ;; esac
-
 insmod "/host$LSVFIO_TYPE1" > "$OUT/insmod.txt" 2>&1 || echo "insmod rc=$?" >> "$OUT/insmod.txt"
 t0=$(ms)
 rc=0
