@@ -26,6 +26,7 @@ const CLASS_TAIL = 64 * 1024
 const NL = 10
 /** A line that starts with one of these ends a vendor's block (the next vendor, or the classes). */
 const BLOCK_ENDS = [...'0123456789abcdefC'].map((c) => Buffer.from('\n' + c, 'latin1'))
+const VENDOR_STARTS = BLOCK_ENDS.slice(0, 16)
 
 /** Reads up to buf.length bytes at pos; returns the count. */
 export type ReadAt = (buf: Uint8Array, pos: number) => number
@@ -138,10 +139,17 @@ export class PciIds implements NameDb {
     for (let p = pos, len = BISECT_WINDOW; p < to; len = Math.min(CHUNK, len * 2)) {
       const b = this.read(p, Math.min(len, to - p + 8))
       if (b.length === 0) return null
-      // whole lines only: the first starts after the window's first newline
-      for (let i = b.indexOf(NL); i >= 0 && i + 7 < b.length; i = b.indexOf(NL, i + 1)) {
+      // whole lines only, each after a newline; native searches for the lines that start with hex
+      for (let from = 0; ; ) {
+        let i = -1
+        for (const s of VENDOR_STARTS) {
+          const j = b.indexOf(s, from)
+          if (j >= 0 && (i < 0 || j < i)) i = j
+        }
+        if (i < 0 || i + 7 >= b.length) break
         const line = b.toString('latin1', i + 1, i + 7)
         if (/^[0-9a-f]{4}  $/.test(line)) return { at: p + i + 1, id: parseInt(line.slice(0, 4), 16) }
+        from = i + 1
       }
       const last = b.lastIndexOf(NL)
       if (last <= 0) return null
