@@ -9,6 +9,17 @@ export const ENABLE_IOMMU: readonly string[] = [
   'boot with intel_iommu=on (Intel) or amd_iommu=on (AMD) and without iommu=off, then reboot',
 ]
 
+/** Turning the SMMU on (arm64): firmware, then the kernel's driver; never the x86 switches. */
+export const ENABLE_SMMU: readonly string[] = [
+  'enable the SMMU in the firmware setup (ACPI machines describe it in the IORT table; a device tree needs an arm,smmu-v3 or arm,mmu-500 node and iommu-map / iommus links to the devices)',
+  'use a kernel with the SMMU driver built in or loaded (CONFIG_ARM_SMMU_V3 for SMMUv3, CONFIG_ARM_SMMU for SMMUv1/v2 and MMU-500), then reboot',
+]
+
+/** The fix for turning the IOMMU on, for the host's architecture (unknown: the x86 one, as before). */
+export const enableIommu = (arch: string | undefined): readonly string[] => (arch === 'arm64' ? ENABLE_SMMU : ENABLE_IOMMU)
+
+export const ALLOW_UNSAFE_INTERRUPTS = 'unsafe: echo "options vfio_iommu_type1 allow_unsafe_interrupts=1" > /etc/modprobe.d/vfio.conf'
+
 export const LOAD_VFIO_PCI = 'modprobe vfio-pci'
 
 /** No-IOMMU mode: user space DMA without protection; for DPDK-like drivers, never for a VM. */

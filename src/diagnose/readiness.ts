@@ -3,7 +3,8 @@
 import type { Credentials, Finding, HolderScan, Readiness } from '../model/diagnostics.js'
 import type { Device, HostInfo } from '../model/types.js'
 import type { FsReader, NodeStat } from '../inspect/fs.js'
-import { ENABLE_IOMMU, ENABLE_NOIOMMU, LOAD_VFIO_PCI } from './fixes.js'
+import { ALLOW_UNSAFE_INTERRUPTS, ENABLE_IOMMU, ENABLE_NOIOMMU, LOAD_VFIO_PCI } from './fixes.js'
+import { ARM64_PARAMS, arm64Modules, MSI_FIX, msiEvidence, neededModules, platformMsiFinding, readArm64, smmuFinding } from './arm64.js'
 import { attempt, list, readText } from '../inspect/proc.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 
@@ -89,9 +90,12 @@ function iommufdFinding(fs: FsReader, host: HostInfo, loaded: boolean, cdev: str
 }
 
 export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly Device[], self: Credentials | null, holders: HolderScan): Readiness {
+  const arm = host.arch === 'arm64'
   const cmdlineText = readText(fs, '/proc/cmdline')
-  const cmdline = (cmdlineText ?? '').trim().split(/\s+/).filter((p) => PARAMS.test(p))
-  const ir = interruptEvidence(readText(fs, '/proc/interrupts'), cmdline)
+  const cmdline = (cmdlineText ?? '').trim().split(/\s+/).filter((p) => (arm ? ARM64_PARAMS : PARAMS).test(p))
+  const interrupts = readText(fs, '/proc/interrupts')
+  const arm64 = arm ? readArm64(fs, host.iommus, cmdline, interrupts) : undefined
+  const ir = arm64 !== undefined ? msiEvidence(arm64, cmdline) : interruptEvidence(interrupts, cmdline)
   const allowUnsafeType1 = flag(readText(fs, '/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts'))
   const allowUnsafeIommufd = flag(readText(fs, '/sys/module/iommufd/parameters/allow_unsafe_interrupts'))
   const nodes = (list(fs, '/dev/vfio') ?? []).filter((n) => /^noiommu-\d+$/.test(n)).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
@@ -99,17 +103,20 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
   const has = (m: string): boolean => host.modules.includes(m)
   const vfioPci = has('vfio_pci') || list(fs, '/sys/bus/pci/drivers/vfio-pci') !== null
   const core = has('vfio') || host.containerNode !== null
-  const loaded = [core ? 'vfio' : null, vfioPci ? 'vfio_pci' : null, has('vfio_iommu_type1') ? 'vfio_iommu_type1' : null, has('iommufd') || host.iommufdNode !== null ? 'iommufd' : null].filter((m): m is string => m !== null)
-  const missing = ['vfio', 'vfio_pci'].filter((m) => !loaded.includes(m))
-  if (!loaded.includes('vfio_iommu_type1') && !loaded.includes('iommufd')) missing.push('vfio_iommu_type1')
+  const base = [core ? 'vfio' : null, vfioPci ? 'vfio_pci' : null, has('vfio_iommu_type1') ? 'vfio_iommu_type1' : null, has('iommufd') || host.iommufdNode !== null ? 'iommufd' : null].filter((m): m is string => m !== null)
+  const loaded = arm ? arm64Modules(base, host.modules) : base
+  const enabled = host.iommus.length > 0
+  const missing = arm ? arm64Missing(loaded, devices, enabled) : ['vfio', 'vfio_pci'].filter((m) => !loaded.includes(m))
+  if (!arm && !loaded.includes('vfio_iommu_type1') && !loaded.includes('iommufd')) missing.push('vfio_iommu_type1')
   const vfioDevs = devices.filter((d) => d.driver !== null && isVfioDriver(d.driver))
   const withDir = vfioDevs.filter((d) => list(fs, `/sys/bus/${d.bus}/devices/${d.address}/vfio-dev`) !== null)
   const cdev = vfioDevs.some((d) => d.cdev !== null) ? 'available' : withDir.length > 0 ? 'unavailable' : 'unknown'
-  const enabled = host.iommus.length > 0
+  const allowed = allowUnsafeType1 === true || allowUnsafeIommufd === true
 
   const findings: Finding[] = []
   const add = (f: Finding): number => findings.push(f)
-  if (enabled) add({ id: 'iommu', level: 'ok', text: `IOMMU enabled: ${host.iommus.join(' ')}${cmdline.length > 0 ? ` (command line: ${cmdline.join(' ')})` : ''}`, fix: [] })
+  if (arm64 !== undefined) add(smmuFinding(arm64, cmdline, host.noiommuEnabled))
+  else if (enabled) add({ id: 'iommu', level: 'ok', text: `IOMMU enabled: ${host.iommus.join(' ')}${cmdline.length > 0 ? ` (command line: ${cmdline.join(' ')})` : ''}`, fix: [] })
   else {
     const off = cmdline.filter((p) => /^(intel_iommu|amd_iommu|iommu)=off/.test(p))
     add({
@@ -121,14 +128,16 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
   }
   // Remapping matters only with an IOMMU: no-IOMMU containers do not ask for it.
   if (enabled) {
-    const allowed = allowUnsafeType1 === true || allowUnsafeIommufd === true
     const level = ir.state === 'enabled' ? 'ok' : ir.state === 'unknown' ? 'info' : allowed ? 'warn' : 'bad'
+    const what = arm ? 'MSI isolation' : 'interrupt remapping'
     const text =
       ir.state === 'disabled'
-        ? `interrupt remapping is off (${ir.evidence}): ${allowed ? 'allow_unsafe_interrupts=1 lets VFIO run anyway, but a device can forge interrupts' : 'VFIO_SET_IOMMU and iommufd bind will fail with EPERM'}`
-        : `interrupt remapping ${ir.state === 'enabled' ? 'enabled' : 'unknown'} (${ir.evidence})`
-    const fix = ir.state === 'disabled' && !allowed ? ['enable interrupt remapping (x2APIC / IR in the firmware; drop intremap=off)', 'unsafe: echo "options vfio_iommu_type1 allow_unsafe_interrupts=1" > /etc/modprobe.d/vfio.conf'] : []
+        ? `${what} is off (${ir.evidence}): ${allowed ? 'allow_unsafe_interrupts=1 lets VFIO run anyway, but a device can forge interrupts' : 'VFIO_SET_IOMMU and iommufd bind will fail with EPERM'}`
+        : `${what} ${ir.state === 'enabled' ? 'enabled' : 'unknown'} (${ir.evidence})`
+    const fix = ir.state === 'disabled' && !allowed ? [arm ? MSI_FIX : 'enable interrupt remapping (x2APIC / IR in the firmware; drop intremap=off)', ALLOW_UNSAFE_INTERRUPTS] : []
     add({ id: 'interrupt-remapping', level, text, fix })
+    const platform = arm ? platformMsiFinding(fs, devices, allowed) : null
+    if (platform !== null) add(platform)
   }
   if (host.noiommuEnabled === true)
     add({ id: 'noiommu', level: 'warn', text: `no-IOMMU mode is enabled (enable_unsafe_noiommu_mode=Y): ${nodes.length > 0 ? nodes.join(' ') : 'noiommu-N groups'} give user space DMA to all memory with no protection; the kernel is tainted when one is used`, fix: [] })
@@ -155,5 +164,14 @@ export function readReadiness(fs: FsReader, host: HostInfo, devices: readonly De
     iommufd: { loaded: loaded.includes('iommufd'), node: host.iommufdNode !== null },
     cdev,
     findings,
+    ...(arm64 !== undefined ? { arm64 } : {}),
   }
+}
+
+/** On arm64 only what is used is missing: vfio, the module of each device meant for VFIO (vfio-pci only
+ * for a PCI one), and an IOMMU backend when an IOMMU is active (no-IOMMU containers need none). */
+function arm64Missing(loaded: readonly string[], devices: readonly Device[], iommu: boolean): string[] {
+  const missing = ['vfio', ...neededModules(devices)].filter((m) => !loaded.includes(m))
+  if (iommu && !loaded.includes('vfio_iommu_type1') && !loaded.includes('iommufd')) missing.push('vfio_iommu_type1')
+  return missing
 }

@@ -8,6 +8,7 @@ import { pointAtHolders, scanHolders } from './holders.js'
 import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
 import { scanMdev, selectMdev } from './mdev.js'
+import { withKernelIrqs } from './devicetree-irq.js'
 import { queryGroup } from './query.js'
 import { queryCdev } from './query-cdev.js'
 import type { FsReader } from './fs.js'
@@ -84,6 +85,7 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
     const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
     return { ...base, status: r.status, container: r.container, devices }
   })
+  attachKernelIrqs(host.fs, queried)
   const busy = queried.some((g) => isBusy(g.status) || g.devices.some((d) => isBusy(d.vfio)))
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
   const groups = holders === null ? queried : pointAtHolders(queried, holders)
@@ -121,8 +123,19 @@ function toOpen(s: Scan, via: GatherOptions['via']): { address: string; reset: s
   return s.groups.flatMap((g) =>
     g.members
       .filter((d) => g.selected.has(d.address) && d.vfioDriver && !d.bridge && (g.node !== null || (via !== 'group' && d.cdev !== null)))
-      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : undefined })),
+      .map((d) => ({ address: d.address, reset: d.predicted !== undefined ? d.predicted.resetMethod : d.bus === 'pci' && (d.resetMethods === null || d.resetMethods.length === 0) ? null : platformReset(d) })),
   )
+}
+
+/** vfio-platform's reset handlers (drivers/vfio/platform/reset), by the first compatible string it matches on. */
+const PLATFORM_RESETS = new Set(['calxeda,hb-xgmac', 'amd,xgbe-seattle-v1a', 'brcm,iproc-flexrm-mbox'])
+
+/** A platform or AMBA device is reset on open only through a reset handler for its first compatible (device
+ * tree) or an ACPI _RST method, which sysfs does not show: unknown without a DT node. */
+function platformReset(d: Device): string | null | undefined {
+  if ((d.bus !== 'platform' && d.bus !== 'amba') || d.ofNode === null) return undefined
+  const c = d.ofNode.compatible[0]
+  return c !== undefined && PLATFORM_RESETS.has(c) ? `reset handler for ${c}` : null
 }
 
 const isFail = (p: Probe<unknown> | Quirk | null | undefined): boolean => p !== null && p !== undefined && 'ok' in p && !p.ok && !EXPECTED.has(p.error.code)
@@ -152,4 +165,10 @@ export function countFailures(inv: Pick<Inventory, 'groups'>): number {
     }
   }
   return n
+}
+
+/** The kernel's mapping of each platform/AMBA device's DT interrupts, read after the opens (which map them). */
+function attachKernelIrqs(fs: FsReader, groups: IommuGroup[]): void {
+  for (const g of groups)
+    g.devices = g.devices.map((d) => (d.pci === null && d.ofNode?.interrupts != null ? { ...d, ofNode: { ...d.ofNode, interrupts: withKernelIrqs(fs, d.address, d.ofNode.interrupts) } } : d))
 }

@@ -98,7 +98,7 @@ export function qemuName(argv: readonly string[]): string | null {
 /** The kernel command-line parameters lsvfio may show or record: IOMMU, interrupt remapping, VFIO
  * and its modules' parameters, the ACS override. Anything else on the line (root=, rd.luks.key=, …)
  * is none of lsvfio's business and is never kept in a snapshot. */
-export const IOMMU_VFIO_PARAM = /^(intel_iommu|amd_iommu|amd_iommu_intr|iommu|intremap|pcie_acs_override|(iommu|intel_iommu|iommufd|vfio|vfio[-_][a-z0-9_]+)\.[a-z0-9_-]+)(=|$)/
+export const IOMMU_VFIO_PARAM = /^(intel_iommu|amd_iommu|amd_iommu_intr|iommu|intremap|pcie_acs_override|acpi|irqchip\.gicv3_nolpi|(iommu|intel_iommu|iommufd|vfio|vfio[-_][a-z0-9_]+|arm[-_]smmu(-v3|_v3)?)\.[a-z0-9_-]+)(=|$)/
 
 /** NUL-separated argv; the kernel ends it with a NUL, which is not an empty last argument. */
 export function parseCmdline(raw: Uint8Array): string[] {

@@ -3,7 +3,8 @@ import type { DevNode, Device, HostInfo, Viability } from '../model/types.js'
 import type { FsReader, NodeStat } from './fs.js'
 import type { NameDb } from './pci-ids.js'
 import { isEmulatedGroup } from './mdev.js'
-import { attempt } from './proc.js'
+import { detectArch } from './arch.js'
+import { attempt, list } from './proc.js'
 import { matches, selectsAll, type Selection } from './selection.js'
 import { isDmaSafeDriver, isVfioDriver, readDevice, resolveLink } from './sysfs-device.js'
 
@@ -41,16 +42,25 @@ export function devNode(fs: FsReader, path: string): DevNode | null {
   return s === null ? null : { path, mode: TYPE_BITS[s.kind] | (s.mode & 0o7777), uid: s.uid, gid: s.gid, rdev: s.rdev }
 }
 
+/** VFIO modules beyond MODULES (vfio_platform_base, vendor variants such as nvgrace_gpu_vfio_pci), sorted. */
+const isVfioModule = (m: string): boolean => !MODULES.includes(m) && /(^|_)vfio(_|$)/.test(m)
+
 export function scanHost(fs: FsReader): HostInfo {
   const param = fs.readText('/sys/module/vfio/parameters/enable_unsafe_noiommu_mode')?.trim() ?? null
+  const iommus = fs.list('/sys/class/iommu') ?? []
+  const kernel = fs.readText('/proc/sys/kernel/osrelease')?.trim() ?? null
+  const known = MODULES.filter((m) => fs.stat('/sys/module/' + m) !== null)
+  // one listing finds the rest; a snapshot recorded before it was read has the known ones only
+  const others = known.includes('vfio') ? (list(fs, '/sys/module') ?? []).filter(isVfioModule).sort() : []
   return {
-    iommus: fs.list('/sys/class/iommu') ?? [],
+    iommus,
     groupCount: (fs.list(GROUPS) ?? []).length,
-    modules: MODULES.filter((m) => fs.stat('/sys/module/' + m) !== null),
+    modules: [...known, ...others],
     noiommuEnabled: param === null ? null : param === 'Y' || param === '1',
     containerNode: devNode(fs, '/dev/vfio/vfio'),
     iommufdNode: devNode(fs, '/dev/iommu'),
-    kernel: fs.readText('/proc/sys/kernel/osrelease')?.trim() ?? null,
+    kernel,
+    arch: detectArch(fs, iommus, kernel),
   }
 }
 

@@ -5,6 +5,7 @@ import type { Device, HostResource, OfNode, PciIdentity } from '../model/types.j
 import { readDtResources } from './devicetree.js'
 import { FsError, type FsReader } from './fs.js'
 import { readMdev } from './mdev.js'
+import { readText } from './proc.js'
 import type { NameDb } from './pci-ids.js'
 
 const DT_BASE = '/sys/firmware/devicetree/base'
@@ -35,14 +36,16 @@ function baseName(fs: FsReader, path: string): string | null {
   return t === null ? null : posix.basename(t)
 }
 
-export function parseResources(text: string): HostResource[] {
+/** PCI's resource file: 0x-prefixed hex; AMBA's (amba_bus resource_show) is bare hex with `hex` set. */
+export function parseResources(text: string, hex = false): HostResource[] {
   const out: HostResource[] = []
+  const num = (s: string | undefined): bigint => BigInt(hex && s !== undefined && /^[0-9a-f]+$/i.test(s) ? `0x${s}` : (s ?? ''))
   text.split('\n').forEach((line, index) => {
     const f = line.trim().split(/\s+/)
     if (f.length < 3) return
     let start: bigint, end: bigint, flags: bigint
     try {
-      ;[start, end, flags] = [BigInt(f[0] ?? ''), BigInt(f[1] ?? ''), BigInt(f[2] ?? '')]
+      ;[start, end, flags] = [num(f[0]), num(f[1]), num(f[2])]
     } catch {
       return
     }
@@ -59,7 +62,7 @@ function ofNode(fs: FsReader, devPath: string): OfNode | null {
   const path = target.startsWith(DT_BASE) ? target.slice(DT_BASE.length) || '/' : target
   const raw = fs.readBytes(devPath + '/of_node/compatible')
   const compatible = raw === null ? [] : Buffer.from(raw).toString('latin1').split('\0').filter((s) => s !== '')
-  return { path, compatible, ...readDtResources(fs, target) }
+  return { path, compatible, ...readDtResources(fs, target, posix.basename(devPath)) }
 }
 
 type Ids = Pick<PciIdentity, 'vendorId' | 'deviceId' | 'subsystemVendorId' | 'subsystemDeviceId' | 'classCode'>
@@ -129,7 +132,8 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
   const pci = bus === 'pci' ? pciIdentity(fs, devPath, names) : null
   const driver = baseName(fs, devPath + '/driver')
   const ov = fs.readText(devPath + '/driver_override')?.trim() ?? null
-  const resText = bus === 'pci' ? fs.readText(devPath + '/resource') : null
+  // AMBA devices have one (their one MMIO window); a snapshot recorded before it was read has none
+  const resText = bus === 'pci' ? fs.readText(devPath + '/resource') : bus === 'amba' ? readText(fs, devPath + '/resource') : null
   const reset = bus === 'pci' ? fs.readText(devPath + '/reset_method') : null
   const numa = fs.readText(devPath + '/numa_node')
   const base = pci === null ? -1 : pci.classCode >> 16
@@ -143,7 +147,7 @@ export function readDevice(fs: FsReader, address: string, devPath: string, names
     // every driver of an mdev is a VFIO driver (mtty, nvidia-vgpu-vfio, vfio_ap_mdev …)
     vfioDriver: driver !== null && (isVfioDriver(driver) || bus === 'mdev'),
     bridge: base === 0x06 && (sub === 0x04 || sub === 0x09),
-    resources: resText === null ? [] : parseResources(resText),
+    resources: resText === null ? [] : parseResources(resText, bus === 'amba'),
     resetMethods: reset === null ? null : reset.trim().split(/\s+/).filter((s) => s !== ''),
     // sysfs says -1 for "no NUMA node"; the schema's unknown is null
     numaNode: numa === null || !/^\d+$/.test(numa.trim()) ? null : Number(numa.trim()),

@@ -82,6 +82,43 @@ export interface Readiness {
   /** Whether the kernel offers /dev/vfio/devices/vfioN (CONFIG_VFIO_DEVICE_CDEV). */
   cdev: 'available' | 'unavailable' | 'unknown'
   findings: readonly Finding[]
+  /** What an arm64 host's readiness rests on; absent on other architectures. */
+  arm64?: Arm64Readiness
+}
+
+/** An SMMU instance under /sys/class/iommu and the driver that registered it. */
+export interface SmmuInstance {
+  /** smmu3.0x0000000009050000 (arm-smmu-v3), smmu.0x… (arm-smmu) */
+  name: string
+  version: 'v3' | 'v1/v2' | null
+  /** The platform device it sits on (9050000.smmuv3, arm-smmu-v3.0.auto) and its driver. */
+  device: string | null
+  driver: string | null
+}
+
+/** An MSI controller as /proc/interrupts or the device tree shows it. */
+export interface MsiController {
+  kind: 'its' | 'gicv2m' | 'other'
+  /** irq chip name (ITS-MSI, MSI, GICv2m-PCI-MSIX-…) or DT node path */
+  name: string
+  source: '/proc/interrupts' | 'device tree'
+  /** Whether its irq domain carries IRQ_DOMAIN_FLAG_ISOLATED_MSI (the GIC ITS does, GICv2m does not). */
+  isolated: boolean
+}
+
+export interface Arm64Readiness {
+  /** acpi: /sys/firmware/acpi/tables exists; devicetree: /sys/firmware/devicetree/base does (and no ACPI). */
+  firmware: 'acpi' | 'devicetree' | 'unknown'
+  /** /sys/firmware/acpi/tables/IORT exists (the ACPI table describing SMMUs and ITS routing); null without ACPI. */
+  iort: boolean | null
+  smmus: readonly SmmuInstance[]
+  /** SMMU drivers registered with the kernel (/sys/bus/platform/drivers): arm-smmu-v3, arm-smmu. */
+  smmuDrivers: readonly string[] | null
+  msiControllers: readonly MsiController[]
+  /** Internal: whether /proc/interrupts could be read (not in the JSON). */
+  interruptsRead?: boolean
+  /** iommu.passthrough on the command line: default domains are identity (VFIO still attaches its own). */
+  passthrough: boolean | null
 }
 
 /** A member that breaks its group's viability, and the commands that would fix it. */

@@ -1,10 +1,13 @@
 // The plain typed model: what lsvfio gathered, independent of how it is shown.
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
+import type { OfInterrupt, OfReg } from './devicetree.js'
 import type { Diagnostics } from './diagnostics.js'
 import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
 import type { Agreement, PredictedView } from './predicted.js'
 
 export type { Agreement, PredictedIrq, PredictedRegion, PredictedView } from './predicted.js'
+
+export type { DtSource, GicInterrupt, KernelIrq, OfInterrupt, OfReg } from './devicetree.js'
 
 export type { GfxPlanes, MdevDefined, MdevDevice, MdevInventory, MdevParent, MdevType } from './mdev.js'
 
@@ -75,6 +78,9 @@ export interface HostInfo {
   iommufdNode: DevNode | null
   /** Kernel release from /proc/sys/kernel/osrelease when readable. */
   kernel: string | null
+  /** CPU architecture of the inspected host (src/inspect/arch.ts): readiness advice depends on it.
+   * Not in the JSON host object (readiness.arm64 is); absent in hosts built by hand: unknown. */
+  arch?: 'x86' | 'arm64' | 'other' | 'unknown'
 }
 
 export interface DevNode {
@@ -177,40 +183,6 @@ export interface OfNode {
   reg?: readonly OfReg[] | null
   /** Interrupt specifiers in order (VFIO IRQ index i = entry i); null without interrupts or when unread. */
   interrupts?: readonly OfInterrupt[] | null
-}
-
-export interface OfReg {
-  index: number
-  /** reg-names entry */
-  name: string | null
-  /** The raw cells: the parent bus's #address-cells then #size-cells. */
-  cells: readonly number[]
-  /** Address and size on the parent bus; null when they do not fit 64 bits (a PCI child's phys.hi/mid/lo). */
-  address: bigint | null
-  size: bigint | null
-  /** CPU physical address through the ancestors' `ranges`; null when not translatable. */
-  cpuAddress: bigint | null
-}
-
-export interface OfInterrupt {
-  index: number
-  /** interrupt-names entry */
-  name: string | null
-  /** DT path of the interrupt controller (interrupt-parent or interrupts-extended); null when not found. */
-  controller: string | null
-  /** The specifier cells (#interrupt-cells of the controller). */
-  cells: readonly number[]
-  /** Decoded when the controller is an Arm GIC. */
-  gic: GicInterrupt | null
-}
-
-export interface GicInterrupt {
-  kind: 'SPI' | 'PPI' | 'ESPI' | 'EPPI'
-  number: number
-  /** The GIC's interrupt ID: SPI n = 32+n, PPI n = 16+n. */
-  hwirq: number
-  /** edge-rising, edge-falling, edge-both, level-high, level-low or none */
-  trigger: string
 }
 
 export interface Device {

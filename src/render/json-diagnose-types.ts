@@ -48,6 +48,16 @@ export interface JsonReadiness {
   iommufd: { loaded: boolean; node: boolean }
   cdev: 'available' | 'unavailable' | 'unknown'
   findings: JsonFinding[]
+  arm64?: JsonArm64Readiness
+}
+
+export interface JsonArm64Readiness {
+  firmware: 'acpi' | 'devicetree' | 'unknown'
+  iort: boolean | null
+  smmus: { name: string; version: 'v3' | 'v1/v2' | null; device: string | null; driver: string | null }[]
+  smmuDrivers: string[] | null
+  msiControllers: { kind: 'its' | 'gicv2m' | 'other'; name: string; source: '/proc/interrupts' | 'device tree'; isolated: boolean }[]
+  passthrough: boolean | null
 }
 
 export interface JsonNodeAccess {

@@ -50,6 +50,18 @@ export function jsonReadiness(r: Readiness): JsonReadiness {
     iommufd: { ...r.iommufd },
     cdev: r.cdev,
     findings: r.findings.map((f) => ({ id: f.id, level: f.level, text: f.text, fix: [...f.fix] })),
+    ...(r.arm64 === undefined
+      ? {}
+      : {
+          arm64: {
+            firmware: r.arm64.firmware,
+            iort: r.arm64.iort,
+            smmus: r.arm64.smmus.map((s) => ({ ...s })),
+            smmuDrivers: r.arm64.smmuDrivers === null ? null : [...r.arm64.smmuDrivers],
+            msiControllers: r.arm64.msiControllers.map((c) => ({ ...c })),
+            passthrough: r.arm64.passthrough,
+          },
+        }),
   }
 }
 

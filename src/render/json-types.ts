@@ -286,6 +286,11 @@ export interface JsonOfReg {
   address: JsonU64 | null
   size: JsonU64 | null
   cpuAddress: JsonU64 | null
+  bus?: 'default' | 'default-flags' | 'pci' | 'isa'
+  flags?: number | null
+  untranslatable?: string | null
+  resource?: boolean
+  source?: 'kernel' | 'devicetree'
 }
 
 export interface JsonOfInterrupt {
@@ -294,4 +299,10 @@ export interface JsonOfInterrupt {
   controller: string | null
   cells: number[]
   gic: { kind: 'SPI' | 'PPI' | 'ESPI' | 'EPPI'; number: number; hwirq: number; trigger: string } | null
+  controllerCompatible?: string[]
+  nexus?: string[]
+  controllerCells?: number[]
+  unresolved?: string | null
+  kernel?: { virq: number; hwirq: number; type: string | null; chip: string | null } | null
+  source?: 'kernel' | 'devicetree'
 }

@@ -59,6 +59,7 @@ import {
   type JsonVfioDevice,
 } from './json-types.js'
 import { jsonDiagnostics } from './json-diagnose.js'
+import { jsonOfInterrupt, jsonOfReg } from './json-devicetree.js'
 import { jsonGfx, jsonMdevDevice, jsonMdevInventory } from './json-mdev.js'
 
 export * from './json-types.js'
@@ -259,8 +260,8 @@ function ofNode(n: OfNode): JsonOfNode {
   return {
     path: n.path,
     compatible: [...n.compatible],
-    reg: n.reg == null ? null : n.reg.map((r) => ({ index: r.index, name: r.name, cells: [...r.cells], address: opt64(r.address), size: opt64(r.size), cpuAddress: opt64(r.cpuAddress) })),
-    interrupts: n.interrupts == null ? null : n.interrupts.map((q) => ({ index: q.index, name: q.name, controller: q.controller, cells: [...q.cells], gic: q.gic === null ? null : { ...q.gic } })),
+    reg: n.reg == null ? null : n.reg.map(jsonOfReg),
+    interrupts: n.interrupts == null ? null : n.interrupts.map(jsonOfInterrupt),
   }
 }
 

@@ -25,7 +25,7 @@ export function dtRegText(r: OfReg, view: ViewOptions, style: Style, vfioSize?: 
   const at = r.cpuAddress ?? r.address
   if (at !== null && r.size !== null) {
     parts.push(style.addr(view.verbose >= 2 && r.size > 0n ? `${hex(at)}-${hex(at + r.size - 1n)}` : hex(at)), `[size=${formatSize(r.size)}]`)
-    if (r.cpuAddress === null) parts.push(style.dim('(bus address; not translated)'))
+    if (r.cpuAddress === null) parts.push(style.dim(`(bus address; not translated${r.untranslatable != null && view.verbose >= 2 ? `: ${r.untranslatable}` : ''})`))
     else if (view.verbose >= 2 && r.address !== null && r.address !== r.cpuAddress) parts.push(`bus ${hex(r.address)}`)
   }
   if (at === null || view.verbose >= 2) parts.push(style.dim(cellList(r.cells)))
@@ -41,6 +41,10 @@ export function dtIrqText(q: OfInterrupt, view: ViewOptions, style: Style): stri
   if (view.verbose >= 2 && q.gic !== null) parts.push(style.dim(`(GIC ID ${q.gic.hwirq})`))
   if (q.gic === null || view.verbose >= 2) parts.push(style.dim(cellList(q.cells)))
   if (q.controller !== null && (q.gic === null || view.verbose >= 2)) parts.push(`on ${style.addr(q.controller)}`)
+  if (q.gic === null && q.controllerCompatible !== undefined && q.controllerCompatible.length > 0) parts.push(`(${q.controllerCompatible[0] ?? ''})`)
+  if (q.nexus !== undefined && q.nexus.length > 0 && view.verbose >= 2) parts.push(`via ${q.nexus.map((n) => style.addr(n)).join(', ')} ${style.dim(cellList(q.controllerCells ?? []))}`)
+  if (q.unresolved != null) parts.push(style.warn(`(unresolved: ${q.unresolved})`))
+  if (q.kernel != null && view.verbose >= 2) parts.push(style.dim(`[kernel irq ${q.kernel.virq}, hwirq ${q.kernel.hwirq}${q.kernel.type !== null ? ` ${q.kernel.type}` : ''}]`))
   return parts.join(' ')
 }
 

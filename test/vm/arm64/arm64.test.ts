@@ -7,12 +7,14 @@ import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { JsonDocument } from '../../../src/render/json-types.js'
+import { closed } from '../../helpers/schema.js'
 import { compareArm64, type Arm64Witness } from './compare.js'
 import { arm64Available, DEFAULT_BIND, REPO } from './harness.js'
 import { runArm64, type Arm64Run } from './run-arm64.js'
 
 const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/lsvfio.schema.json'), 'utf8')) as object
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+// the closed copy: every key lsvfio writes must be declared
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(closed(schema))
 const built = existsSync(path.join(REPO, 'dist/cli/main.js'))
 const avail = arm64Available()
 const why = !built ? 'no build (npm run build)' : avail.why
@@ -58,8 +60,24 @@ describe.skipIf(!avail.ok || !built)(`lsvfio on arm64 vfio-platform/vfio-amba (+
     // a PCI device under the host bridge with a DT node: path and compatible, reg as raw PCI cells
     const edu = devs.find((d) => d.address === '0000:00:03.0')
     expect(edu?.ofNode).toMatchObject({ path: '/pcie@10000000/edu@3,0', compatible: ['lsvfio,edu-with-of-node'], interrupts: null })
-    expect(edu?.ofNode?.reg).toEqual([{ index: 0, name: null, cells: [0x1800, 0, 0, 0, 0], address: null, size: null, cpuAddress: null }])
+    expect(edu?.ofNode?.reg).toMatchObject([{ index: 0, name: null, cells: [0x1800, 0, 0, 0, 0], address: null, size: null, cpuAddress: null, bus: 'pci', flags: 0x1800, resource: false }])
     expect(run.doc.groups.every((g) => g.noiommu && g.container?.state === 'ok')).toBe(true)
+  })
+
+  it('covers nested ranges with 1/2/3 address cells, a flags bus, unmapped entries, a nexus, interrupts-extended and the PL061 as controller', () => {
+    const devs = run.doc.groups.flatMap((g) => g.devices)
+    const of = (a: string) => devs.find((d) => d.address === a)?.ofNode
+    expect(of('a002200.chip')?.reg?.map((r) => [r.name, r.cpuAddress, r.resource])).toEqual([['regs', '0xa002200', true], ['unmapped', null, false]])
+    expect(of('a002600.flagged')?.reg?.map((r) => [r.bus, r.flags, r.cpuAddress, r.resource])).toEqual([['default-flags', 0x200, '0xa002600', true], ['default-flags', 0x100, null, false]])
+    expect(of('a002600.flagged')?.interrupts?.map((q) => [q.controller, q.gic?.number ?? q.controllerCells])).toEqual([['/intc@8000000', 0x23], ['/pl061@9030000', [5, 2]]])
+    expect(of('a002800.port')?.interrupts?.map((q) => [q.nexus, q.controller, q.controllerCells])).toEqual([
+      [['/intmux@a002800'], '/intc@8000000', [0, 0x24, 4]],
+      [['/intmux@a002800'], '/pl061@9030000', [6, 1]],
+    ])
+    expect(of('a002c00.port')?.interrupts?.[0]).toMatchObject({ nexus: ['/intmux@a002800'], gic: { kind: 'SPI', number: 0x26 }, source: 'kernel' })
+    // one region, not two: the kernel's resources stop at the entry it cannot translate
+    const chip = devs.find((d) => d.address === 'a002200.chip')?.vfio
+    expect(chip?.state === 'ok' ? chip.value.numRegions : null).toBe(1)
   })
 
   it('fails the comparison when a witness or lsvfio is tampered with (no second boot)', () => {

@@ -12,11 +12,22 @@ export interface WitnessReg {
   cpuAddress: string | null
   /** a PCI child's devfn from phys.hi */
   devfn?: number
+  bus: string
+  flags: number | null
+  /** 'no-ranges', 'no-window', 'cells'; null when translated */
+  untranslatable: string | null
+  resource: boolean
 }
 
 export interface WitnessIrq {
   cells: number[]
   name: string | null
+  controller: string | null
+  controllerCompatible: string[]
+  nexus: string[]
+  controllerCells: number[] | null
+  /** why it does not resolve; null when it does */
+  why: string | null
   kind?: string
   number?: number
   hwirq?: number
@@ -35,7 +46,7 @@ export interface WitnessDevice {
   compatible: string[] | null
   ueventCompatible: string[]
   reg: { addressCells: number; sizeCells: number; entries: WitnessReg[] } | null
-  interrupts: { controller: string | null; interruptCells: number | null; entries: WitnessIrq[] } | null
+  interrupts: { entries: WitnessIrq[] } | null
   ambaId: string | null
   ambaResource: { start: string; end: string; flags: string }[] | null
 }
@@ -46,7 +57,8 @@ export interface Arm64Witness {
   groups: { id: number; name: string | null; type: string | null; devices: string[] }[]
   devVfio: { name: string; mode: number; rdev: string }[]
   iomem: { depth: number; start: string; end: string; name: string }[]
-  kernelIrqs: { virq: number; hwirq: number; type: string | null; chip: string | null }[]
+  /** fresh: mapped after irqs-before.txt, i.e. by lsvfio's opens */
+  kernelIrqs: { virq: number; hwirq: number; type: string | null; chip: string | null; fresh: boolean }[]
 }
 
 export interface Mismatch {
@@ -81,6 +93,7 @@ const ok = <T>(p: JsonProbe<T> | JsonQuirk | null | undefined): T | null => (p !
 const big = (s: string | null | undefined): bigint | null => (s === null || s === undefined ? null : BigInt(s))
 const PAGE = 4096n // CONFIG_ARM64_4K_PAGES in Debian's arm64 kernels
 const LEVEL = /^level/
+const TRIGGER: Record<number, string> = { 0: 'none', 1: 'edge-rising', 2: 'edge-falling', 3: 'edge-both', 4: 'level-high', 8: 'level-low' }
 
 /** Everything lsvfio says about the bound platform/AMBA devices, against the witness. */
 export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
@@ -137,6 +150,11 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
       led.eq(a, `reg[${i}] bus address`, r?.address ?? null, e.address, 'DT reg')
       led.eq(a, `reg[${i}] size`, r?.size ?? null, e.size, 'DT reg')
       led.eq(a, `reg[${i}] CPU address`, r?.cpuAddress ?? null, e.cpuAddress, 'DT ranges of the ancestors')
+      led.eq(a, `reg[${i}] bus type`, [r?.bus ?? null, r?.flags ?? null], [e.bus, e.flags], 'parent node: device_type, name, #address-cells')
+      const why = r?.untranslatable ?? null
+      const kind = why === null ? null : /has no ranges/.test(why) ? 'no-ranges' : /no window/.test(why) ? 'no-window' : /cell count/.test(why) ? 'cells' : why
+      led.eq(a, `reg[${i}] untranslatable`, kind, e.untranslatable, 'DT ranges of the ancestors')
+      led.eq(a, `reg[${i}] resource`, r?.resource ?? null, e.resource, 'entries before the first that fails')
     }
     // the kernel matched the PCI device to its DT child by devfn (phys.hi bits 15:8)
     const bdf = /^[0-9a-f]{4}:[0-9a-f]{2}:([0-9a-f]{2})\.([0-7])$/.exec(a)
@@ -148,7 +166,10 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
     }
     // of_device_make_bus_id names a platform device after reg[0]'s translated address
     const named = /^([0-9a-f]+)\./.exec(a)
-    if (named !== null && d.bus === 'platform') led.eq(a, 'reg[0] CPU address (kernel)', of?.reg?.[0]?.cpuAddress ?? null, `0x${named[1]}`, 'device name from of_device_make_bus_id')
+    if (named !== null && d.bus !== 'pci') {
+      led.eq(a, 'reg[0] CPU address (kernel)', of?.reg?.[0]?.cpuAddress ?? null, `0x${named[1]}`, 'device name from of_device_make_bus_id')
+      led.eq(a, 'reg[0] source', of?.reg?.[0]?.source ?? null, 'kernel', 'the device name is the kernel\'s translation')
+    }
 
     // interrupts, entry by entry, and the kernel's mapping of each
     const wi = wd.interrupts?.entries ?? null
@@ -157,11 +178,29 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
       const q = of?.interrupts?.[i]
       led.eq(a, `interrupts[${i}] cells`, q?.cells ?? null, e.cells, 'DT interrupts')
       led.eq(a, `interrupts[${i}] name`, q?.name ?? null, e.name, 'DT interrupt-names')
-      led.eq(a, `interrupts[${i}] controller`, q?.controller ?? null, wd.interrupts?.controller ?? null, 'DT interrupt-parent phandle')
+      led.eq(a, `interrupts[${i}] controller`, q?.controller ?? null, e.controller, 'interrupt-parent / interrupts-extended / interrupt-map to an interrupt-controller')
+      led.eq(a, `interrupts[${i}] controller compatible`, q?.controllerCompatible ?? null, e.controllerCompatible, 'the controller node')
+      led.eq(a, `interrupts[${i}] nexus`, q?.nexus ?? null, e.nexus, 'interrupt-map nodes passed')
+      led.eq(a, `interrupts[${i}] controller cells`, q?.controllerCells ?? null, e.controllerCells, 'interrupt-map translation')
+      led.eq(a, `interrupts[${i}] resolves`, q?.unresolved === null, e.why === null, 'the interrupt tree')
       const gic = q?.gic ?? null
       led.eq(a, `interrupts[${i}] GIC`, gic === null ? null : [gic.kind, gic.number, gic.hwirq, gic.trigger], e.kind === undefined ? null : [e.kind, e.number, e.hwirq, e.trigger], 'GIC binding')
-      const mapped = gic === null ? undefined : w.kernelIrqs.find((k) => k.hwirq === gic.hwirq)
-      led.eq(a, `interrupts[${i}] kernel mapping`, gic === null ? null : [gic.hwirq, LEVEL.test(gic.trigger) ? 'level' : 'edge'], mapped === undefined ? null : [mapped.hwirq, mapped.type], '/sys/kernel/irq/N/{hwirq,type}')
+      // the kernel's word: the IRQ lsvfio's open made vfio-platform map (new since irqs-before.txt),
+      // against lsvfio's decoding (GIC: the binding's ID; two-cell controllers: <line flags>)
+      const fresh = w.kernelIrqs.filter((k) => k.fresh && k.hwirq === e.hwirq)
+      // AMBA devices' interrupts are mapped when the device is added (at boot): then the one GIC IRQ with that ID
+      const old = w.kernelIrqs.filter((k) => e.kind !== undefined && k.hwirq === e.hwirq && (k.chip === null || k.chip === ''))
+      const mapped = fresh.length === 1 ? fresh[0] : fresh.length === 0 && old.length === 1 ? old[0] : undefined
+      const cc = q?.controllerCells ?? []
+      const ours = gic !== null ? [gic.hwirq, gic.trigger] : q?.controller != null && cc.length === 2 ? [cc[0], TRIGGER[(cc[1] ?? 0) & 15]] : null
+      led.eq(a, `interrupts[${i}] kernel mapping`, ours === null ? null : [ours[0], LEVEL.test(String(ours[1])) ? 'level' : 'edge'], mapped === undefined ? null : [mapped.hwirq, mapped.type], 'new /sys/kernel/irq/N/{hwirq,type} after the open')
+      // lsvfio names the kernel's IRQ only with evidence: on a GIC (ID 16 and up) the one IRQ with that
+      // ID whose chip name, if any, is the GIC's; a gpio line's number is no evidence (SGIs share them)
+      const fits = w.kernelIrqs.filter((k) => k.hwirq === e.hwirq && (k.chip === null || k.chip === '' || /^GIC/.test(k.chip) && !/MSI|ITS|v2m/i.test(k.chip)))
+      const claimable = e.kind !== undefined && (e.hwirq ?? 0) >= 16 && fits.length === 1 && mapped !== undefined
+      const k = q?.kernel ?? null
+      led.eq(a, `interrupts[${i}] kernel mapping (lsvfio)`, k === null ? 'no claim' : [k.virq, k.hwirq, k.type], claimable ? [mapped.virq, mapped.hwirq, mapped.type] : 'no claim', '/sys/kernel/irq after the open')
+      led.eq(a, `interrupts[${i}] source`, q?.source ?? null, k === null ? 'devicetree' : 'kernel', 'kernel when mapped')
     }
 
     // what the kernel answered through the device fd, against the DT and /proc/iomem
@@ -174,9 +213,10 @@ export function compareArm64(doc: JsonDocument, w: Arm64Witness): Ledger {
       led.eq(a, 'num_regions, num_irqs', [v.numRegions, v.numIrqs], [9, 5], 'vfio-pci ABI')
       continue
     }
-    const nReg = wr?.length ?? 0
-    led.eq(a, 'num_regions', v.numRegions, d.bus === 'amba' ? Math.min(nReg, 1) : nReg, 'DT reg entries (vfio-amba: adev->res only)')
-    led.eq(a, 'num_irqs', v.numIrqs, wi?.length ?? 0, 'DT interrupts entries')
+    const nReg = (wr ?? []).filter((e) => e.resource).length
+    led.eq(a, 'num_regions', v.numRegions, d.bus === 'amba' ? Math.min(nReg, 1) : nReg, 'DT reg entries that are resources (vfio-amba: adev->res only)')
+    const nIrq = (wi ?? []).findIndex((e) => e.why !== null)
+    led.eq(a, 'num_irqs', v.numIrqs, nIrq < 0 ? (wi?.length ?? 0) : nIrq, 'DT interrupts entries that resolve')
     for (let i = 0; i < v.numRegions; i++) {
       const r = ok(v.regions[i]?.info)
       const e = wr?.[i]

@@ -24,7 +24,8 @@ const MACHINE = ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth=off', '
 /**
  * The default device set: QEMU virt's own nodes plus the nested ones of dt/lsvfio-virt.dtsi.
  * bus:name as the guest's sysfs names them; a003e00 carries the virtio-rng backend; 00:03.0 is an
- * edu PCI device with a DT node under the host bridge (PCI devices with an of_node).
+ * edu PCI device with a DT node under the host bridge (PCI devices with an of_node). The PL061 stays
+ * on gpio-pl061: the DT makes it an interrupt controller that a002600 and a002800 use.
  */
 export const DEFAULT_BIND = [
   'platform:a000000.virtio_mmio',
@@ -34,8 +35,12 @@ export const DEFAULT_BIND = [
   'platform:a003c00.acme-widget',
   'platform:a003a00.virtio_mmio',
   'platform:a003600.dual',
+  'platform:a002200.chip',
+  'platform:a002600.flagged',
+  'platform:a002800.port',
+  'platform:a002a00.port',
+  'platform:a002c00.port',
   'amba:9010000.pl031',
-  'amba:9030000.pl061',
   'pci:0000:00:03.0',
 ] as const
 

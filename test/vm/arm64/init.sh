@@ -87,6 +87,9 @@ say "9p mounted"
 mkdir -p "$REPO" "$OUTPATH"
 mount --bind "/host$REPO" "$REPO" || fatal "bind the checkout $REPO"
 mount --bind /out "$OUTPATH" || fatal "bind /out onto $OUTPATH"
+# a worktree's node_modules may be a link to another checkout's: make its target visible too
+nm=$(readlink "$REPO/node_modules" 2>/dev/null) || nm=''
+case $nm in /*) mkdir -p "$nm" && mount --bind "/host$nm" "$nm" || say "ERROR: bind $nm" ;; esac
 # koffi looks for its prebuilt in node_modules/@koromix/koffi-linux-arm64: lay the arm64 one over the host's
 [ -d "$REPO/node_modules/@koromix" ] && mount --bind /opt/node/koromix "$REPO/node_modules/@koromix"
 # the host's pci.ids, as the x86 guests (chrooted into the host root) see it: same names live and in --from

@@ -1,12 +1,15 @@
 #!/bin/sh
 # arm64 guest scenario (busybox sh): the built lsvfio (JSON + snapshot) against the guest's real
 # vfio-platform / vfio-amba devices, then the witness. Outputs in $OUT: lsvfio.json, lsvfio.err,
-# lsvfio.rc, snapshot.json (or lsvfio.skipped without a build), witness.json, iomem.txt, times.txt.
+# lsvfio.rc, snapshot.json (or lsvfio.skipped without a build), witness.json, iomem.txt, times.txt,
+# irqs-before.txt.
 set -eu
 : "${OUT:?OUT is not set}" "${REPO:?REPO is not set}"
 export NODE_DISABLE_COLORS=1
 ms() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}0"; }   # centiseconds -> ms
 
+# the IRQs mapped before lsvfio opens anything: the witness tells the ones the opens mapped
+ls /sys/kernel/irq > "$OUT/irqs-before.txt"
 t0=$(ms)
 if [ -f "$REPO/dist/cli/main.js" ]; then
     rc=0
