@@ -4,8 +4,8 @@
 // net and the stream machinery for a pipe (a measurable part of every start-up), and a synchronous write
 // turns a closed pipe (lsvfio | head -1) into an EPIPE we can end on quietly, at once.
 //
-// SIGINT: run() is synchronous, so a JavaScript handler could only run after it. Node's default
-// action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
+// SIGINT: no JavaScript handler (most of a run is synchronous, so it could only run after it). Node's
+// default action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
 // every fd it held, which is exactly the release a normal close does (vfio-pci resets on release as on
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeSync } from 'node:fs'
@@ -17,7 +17,7 @@ import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
-import { run } from './run.js'
+import { runConcurrently } from './run.js'
 import { savedLine, writeSnapshotFile } from './save.js'
 import { colorLevel, localeIsUtf8 } from './terminal.js'
 import { writeAtomic } from './write-atomic.js'
@@ -104,7 +104,7 @@ function saveSnapshot(file: string, text: string, force: boolean): string | null
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const argv = process.argv.slice(2)
   const v = version()
   let code: number = EXIT.fatal
@@ -126,7 +126,7 @@ function main(): number {
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const level = colorLevel(o.color, process.env, stdoutIsTty)
-    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
+    const r = await runConcurrently(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
     code = r.exitCode
     const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
     if (file !== null) writeAtomic(file, r.stdout)
@@ -155,4 +155,9 @@ function main(): number {
   }
 }
 
-process.exitCode = main()
+// --open waits on worker threads (kernel/ffi-sys.ts): libuv's pool has 4 unless told before it starts,
+// and independent groups should each get one.
+process.env.UV_THREADPOOL_SIZE ??= '32'
+void main().then((code) => {
+  process.exitCode = code
+})

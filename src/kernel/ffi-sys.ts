@@ -1,15 +1,18 @@
 // The real kernel: the ONLY file that imports the FFI library. open/close/pread use node:fs on raw
 // fds; only ioctl goes through koffi. Every call returns -errno instead of throwing.
-import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { close, closeSync, constants, openSync, readSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { IoctlArg, Sys } from './sys.js'
 
 interface Koffi {
-  load(lib: string): { func(proto: string): (...args: unknown[]) => number }
+  load(lib: string): { func(proto: string): IoctlFn }
   errno(): number
 }
 
-type IoctlFn = (fd: number, req: number, arg: unknown) => number
+type IoctlFn = ((fd: number, req: number, arg: unknown) => number) & {
+  /** the same call on a libuv worker thread; errno is readable in the callback */
+  async(fd: number, req: number, arg: unknown, done: (err: unknown, r: number) => void): void
+}
 
 interface Bindings {
   ioctlPtr: IoctlFn
@@ -27,12 +30,25 @@ function load(): Bindings {
   const koffi = require('koffi') as Koffi
   const libc = koffi.load('libc.so.6')
   bindings = {
-    ioctlPtr: libc.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)') as IoctlFn,
-    ioctlInt: libc.func('int ioctl(int fd, unsigned long req, long arg)') as IoctlFn,
-    ioctlStr: libc.func('int ioctl(int fd, unsigned long req, const char *arg)') as IoctlFn,
+    ioctlPtr: libc.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)'),
+    ioctlInt: libc.func('int ioctl(int fd, unsigned long req, long arg)'),
+    ioctlStr: libc.func('int ioctl(int fd, unsigned long req, const char *arg)'),
     errno: () => koffi.errno(),
   }
   return bindings
+}
+
+function binding(b: Bindings, arg: IoctlArg): [IoctlFn, unknown] {
+  switch (arg.kind) {
+    case 'none':
+      return [b.ioctlInt, 0]
+    case 'int':
+      return [b.ioctlInt, arg.value]
+    case 'buf':
+      return [b.ioctlPtr, arg.buf]
+    case 'str':
+      return [b.ioctlStr, arg.value]
+  }
 }
 
 function errnoOf(e: unknown): number {
@@ -62,23 +78,27 @@ export class FfiSys implements Sys {
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     const b = load()
-    let r: number
-    switch (arg.kind) {
-      case 'none':
-        r = b.ioctlInt(fd, request, 0)
-        break
-      case 'int':
-        r = b.ioctlInt(fd, request, arg.value)
-        break
-      case 'buf':
-        r = b.ioctlPtr(fd, request, arg.buf)
-        break
-      case 'str':
-        r = b.ioctlStr(fd, request, arg.value)
-        break
-    }
+    const [fn, value] = binding(b, arg)
+    const r = fn(fd, request, value)
     // errno must be read before any other foreign call.
     return r < 0 ? -b.errno() : r
+  }
+
+  ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    const b = load()
+    const [fn, value] = binding(b, arg)
+    return new Promise((resolve) => {
+      fn.async(fd, request, value, (err: unknown, r: number) => {
+        // koffi hands the worker thread's errno to the callback's koffi.errno()
+        if (err !== null && err !== undefined) resolve(-5 /* EIO */)
+        else resolve(r < 0 ? -b.errno() : r)
+      })
+    })
+  }
+
+  closeAsync(fd: number): Promise<void> {
+    // Best effort, as close(): the fd is gone either way.
+    return new Promise((resolve) => close(fd, () => resolve()))
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {

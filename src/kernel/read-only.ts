@@ -55,6 +55,32 @@ export class ReadOnlySys implements Sys {
   }
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
+    this.allow(fd, request, arg)
+    const given = namingArg(request, arg)
+    const r = this.inner.ioctl(fd, request, arg)
+    this.fds.after(fd, request, given, r)
+    return r
+  }
+
+  /** Checked as ioctl() is, before anything is sent; the fd table learns the answer when it comes. */
+  ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    this.allow(fd, request, arg)
+    const given = namingArg(request, arg)
+    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
+    return answer.then((r) => {
+      this.fds.after(fd, request, given, r)
+      return r
+    })
+  }
+
+  closeAsync(fd: number): Promise<void> {
+    this.fds.closed(fd)
+    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
+    this.inner.close(fd)
+    return Promise.resolve()
+  }
+
+  private allow(fd: number, request: number, arg: IoctlArg): void {
     const kind = this.fds.kindOf(fd)
     const allowed =
       ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg)) && (request !== U.VFIO_DEVICE_QUERY_GFX_PLANE || gfxProbeOnly(arg))
@@ -62,10 +88,6 @@ export class ReadOnlySys implements Sys {
       throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
     }
     if (this.log) this.issued.push({ kind, request })
-    const given = namingArg(request, arg)
-    const r = this.inner.ioctl(fd, request, arg)
-    this.fds.after(fd, request, given, r)
-    return r
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {

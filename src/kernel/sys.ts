@@ -19,4 +19,15 @@ export interface Sys {
   ioctl(fd: number, request: number, arg: IoctlArg): number
   /** Reads up to buf.length bytes at pos. Returns the count, or -errno. */
   pread(fd: number, buf: Uint8Array, pos: bigint): number
+  /** Optional: the same ioctl on a worker thread, for the ones that block (opening a vfio-pci device
+   * resets it: an FLR sleeps 100 ms). Seams without it are called synchronously. */
+  ioctlAsync?(fd: number, request: number, arg: IoctlArg): Promise<number>
+  /** Optional: close on a worker thread (closing a vfio-pci device resets it again). */
+  closeAsync?(fd: number): Promise<void>
+}
+
+/** A call that may block: run now, or started on a worker thread (only where the seam can). */
+export interface Step<R> {
+  run(): R
+  start(): Promise<R>
 }

@@ -34,7 +34,7 @@ import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo } from
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
 import { rawHotReset, rawReply } from './raw.js'
-import type { Sys } from './sys.js'
+import type { IoctlArg, Step, Sys } from './sys.js'
 
 export interface DeviceInfo {
   flags: number
@@ -251,8 +251,28 @@ export class Vfio {
   }
 
   getDeviceFd(groupFd: number, name: string, path: string): Probe<number> {
-    const r = this.sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, { kind: 'str', value: name })
-    return r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r)
+    return this.deviceFdStep(groupFd, name, path).run()
+  }
+
+  /** GET_DEVICE_FD as a step that may run on a worker thread: vfio-pci enables the device here and
+   * resets it (an FLR sleeps 100 ms), so independent groups can wait for it together. */
+  deviceFdStep(groupFd: number, name: string, path: string): Step<Probe<number>> {
+    const arg: IoctlArg = { kind: 'str', value: name }
+    const done = (r: number): Probe<number> => (r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r))
+    const sys = this.sys
+    return {
+      run: () => done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)),
+      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg).then(done) : Promise.resolve(done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)))),
+    }
+  }
+
+  /** Closing a device fd as a step: vfio-pci resets the device again on its last close. */
+  closeStep(fd: number): Step<void> {
+    const sys = this.sys
+    return {
+      run: () => sys.close(fd),
+      start: () => (sys.closeAsync !== undefined ? sys.closeAsync(fd) : Promise.resolve(sys.close(fd))),
+    }
   }
 
   /** cdev path: binds the device to an iommufd (this opens, and so resets, the device). */

@@ -213,6 +213,9 @@ export interface Device {
   agreement?: readonly Agreement[]
   /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
   mdev?: MdevDevice
+  /** With -k: the modules whose aliases match the device's modalias (lspci -k "Kernel modules:"), in
+   * the index's order; null when the kernel's modules.alias or the modalias could not be read. */
+  kernelModules?: readonly string[] | null
 }
 
 

@@ -212,6 +212,8 @@ export interface JsonDevice {
   cdev: string | null
   sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
+  /** With -k: modules whose aliases match the modalias; null when unknown. */
+  kernelModules?: string[] | null
   /** The kernel's answers predicted from sysfs (vfio-pci devices); absent when not predicted. */
   predicted?: JsonPredicted
   /** With --open: each predicted field against the kernel's answer. */

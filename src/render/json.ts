@@ -284,6 +284,7 @@ function jsonDevice(d: Device, b: boolean): JsonDevice {
     ...(d.predicted === undefined ? {} : { predicted: jsonPredicted(d.predicted) }),
     ...(d.agreement === undefined ? {} : { agreement: d.agreement.map((a) => ({ ...a })) }),
     ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
+    ...(d.kernelModules === undefined ? {} : { kernelModules: d.kernelModules === null ? null : [...d.kernelModules] }),
   }
 }
 

@@ -90,6 +90,25 @@ export class RecordingSys implements Sys {
     return r
   }
 
+  /** Recorded when the answer comes, under the key of the fd as it was named when asked. */
+  ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    const key = this.names.key(fd, request, arg)
+    const given = namingArg(request, arg)
+    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
+    return answer.then((r) => {
+      this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+      this.names.after(fd, request, given, r)
+      return r
+    })
+  }
+
+  closeAsync(fd: number): Promise<void> {
+    this.names.closed(fd)
+    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
+    this.inner.close(fd)
+    return Promise.resolve()
+  }
+
   pread(fd: number, buf: Uint8Array, pos: bigint): number {
     const r = this.inner.pread(fd, buf, pos)
     this.rec.doc.pread[`${this.names.nameOf(fd)} ${pos} ${buf.length}`] = r < 0 ? r : toHex(buf.subarray(0, r))
