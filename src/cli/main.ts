@@ -50,9 +50,27 @@ class PipeClosed extends Error {}
 
 let pause: Int32Array | null = null
 
-/** Writes all of `text`; waits on a non-blocking fd that is full (EAGAIN) instead of dropping output. */
+/** Characters encoded and written at a time: one buffer of the whole output (80 MB of JSON at scale)
+ * costs far more to allocate than the writes themselves. */
+const WRITE_CHARS = 1 << 16
+let scratch: Buffer | null = null
+
+/** Writes all of `text` in pieces through one reused buffer, never splitting a surrogate pair. */
 function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8')
+  if (text.length <= WRITE_CHARS) return writeBytes(fd, Buffer.from(text, 'utf8'))
+  scratch ??= Buffer.allocUnsafe(WRITE_CHARS * 3) // UTF-8: at most 3 bytes per UTF-16 unit
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + WRITE_CHARS)
+    const last = text.charCodeAt(end - 1)
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end-- // a high surrogate: keep the pair whole
+    const n = scratch.write(text.slice(i, end), 0, 'utf8')
+    writeBytes(fd, scratch.subarray(0, n))
+    i = end
+  }
+}
+
+/** Writes all of `buf`; waits on a non-blocking fd that is full (EAGAIN) instead of dropping output. */
+function writeBytes(fd: number, buf: Buffer): void {
   for (let off = 0; off < buf.length; ) {
     try {
       off += writeSync(fd, buf, off, buf.length - off)
