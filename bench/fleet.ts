@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { generateTree, type GenTree } from './gen-tree.js'
 import { cpu, interleave, NODE, rss, wall } from './measure.js'
+import { describe, profileRun } from './profile.js'
 import { mib, ms, type Row } from './report.js'
 
 function series(root: string): { total: number; perVf: number } {
@@ -49,7 +50,7 @@ export function fleet(runs: number): Row[] {
         goal: '≤ 500 ms',
         met: m.min <= 500,
         note: `CPU (user+sys) metrics ${ms(cpu(r.metrics).min)}, check -q ${ms(cpu(r.check).min)}; nfd ${ms(wall(r.nfd).min)}; the same gathering and judging as check, plus the rendering (the ratio)`,
-        cause: 'gathering: sysfs and /proc read per device (identity, driver, override, group, SR-IOV links, cdev), holders from /proc, then judging every VF; the rendering itself is the ratio over check',
+        cause: `gathering (sysfs read per device: identity, driver, override, group, SR-IOV links, cdev) and judging every VF; the rendering itself is the ratio over check; ${m.min <= 500 ? '' : describe(profileRun([NODE, 'bin/lsvfio.js', '--sysfs-root', big.root, 'metrics']), { n: 4096, what: 'function' })}`,
       },
       {
         section: 'fleet',

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { generateTree, type GenTree } from './gen-tree.js'
 import { interleave, NODE, wall } from './measure.js'
+import { describe, profileRun } from './profile.js'
 import { type Row, us } from './report.js'
 
 export const TREE_SIZES = [256, 2048] as const
@@ -40,6 +41,8 @@ export function slope(runs: number, sizes: readonly [number, number] = [TREE_SIZ
     }
     const l = per('lsvfio')
     const c = per('lspci')
+    const big = trees[1]
+    const measured = l.slope <= c.slope || big === undefined ? '' : `${syscalls(big.root, b)}; ${describe(profileRun(cmds[`lsvfio ${b}`] ?? []), { n: b, what: 'device' })}`
     return [
       {
         section: 'per device',
@@ -50,10 +53,22 @@ export function slope(runs: number, sizes: readonly [number, number] = [TREE_SIZ
         goal: '≤ 1×',
         met: l.slope <= c.slope,
         note: `min wall lsvfio ${l.small.toFixed(0)}→${l.big.toFixed(0)} ms, lspci ${c.small.toFixed(0)}→${c.big.toFixed(0)} ms`,
-        cause: 'lsvfio reads more per device than lspci -k (identity files, driver and override, resources, reset_method, numa_node, the vfio cdev and the group: ~16 opens and ~56 syscalls per device, lspci ~49) and each goes through a synchronous node:fs call, a few µs of JS on top of the syscall; lspci reads identity from one config read',
+        cause: `lsvfio reads more per device than lspci -k (driver and override, resources, reset_method, numa_node, the vfio cdev, the group, and for the predicted VFIO view irq and config), each through a synchronous node:fs call with its JS on top of the syscall; ${measured}`,
       },
     ]
   } finally {
     for (const t of trees) t.cleanup()
   }
+}
+
+/** System calls per device of each tool on the tree of n devices (strace -c), when strace is there. */
+function syscalls(root: string, n: number): string {
+  const count = (argv: string[]): number | null => {
+    const r = spawnSync('strace', ['-f', '-c', '-o', '/dev/stdout', ...argv], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    const total = /^\S*\s+[\d.]+\s+\d+\s+(?:\d+\s+)?(\d+)\s+(?:\d+\s+)?total$/m.exec(r.stdout)
+    return r.error !== undefined || total === null ? null : Number(total[1])
+  }
+  const l = count([NODE, 'bin/lsvfio.js', '--no-open', '--sysfs-root', root])
+  const c = count(['lspci', '-D', '-k', '-O', `sysfs.path=${root}/sys/bus/pci`])
+  return l === null || c === null ? 'syscalls not counted (no strace)' : `strace -c: lsvfio ${(l / n).toFixed(0)} system calls per device, lspci ${(c / n).toFixed(0)}`
 }

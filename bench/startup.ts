@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { emptySnapshot, type Installed, installPackage } from './installed.js'
 import { cpu, interleave, NODE, REPO, rss, type Sample, wall } from './measure.js'
+import { describe, profileRun } from './profile.js'
 import { mib, ms, type Row } from './report.js'
 
 export const SMALL_SNAPSHOT = 'test/fixtures/x86-6.12/snapshot.json'
@@ -35,7 +36,10 @@ export function startup(runs: number): Row[] {
     const blob = emptySnapshot(tmp)
     if (blob !== null) cmds.snapshot = [NODE, '--snapshot-blob', blob]
     const r = interleave(cmds, runs, inst === null ? {} : { env: inst.env })
-    return rows(r, bundled, instError)
+    const out = rows(r, bundled, instError)
+    const first = out[0]
+    if (inst !== null && first !== undefined && first.met === false) first.cause = `${first.cause ?? ''}; ${describe(profileRun(cmds.installed ?? [], inst.env))}`
+    return out
   } finally {
     inst?.cleanup()
     rmSync(tmp, { recursive: true, force: true })

@@ -402,8 +402,19 @@ static void iommufd_all(void)
 	F(iommu_hwpt_get_dirty_bitmap, iova); F(iommu_hwpt_get_dirty_bitmap, length);
 	F(iommu_hwpt_get_dirty_bitmap, page_size); F(iommu_hwpt_get_dirty_bitmap, data);
 #endif
-#ifdef IOMMU_HWPT_INVALIDATE
-	K(IOMMU_HWPT_INVALIDATE);
+#ifdef IOMMU_HWPT_INVALIDATE /* 6.8: VT-d stage-1 invalidation, with the erratum flag of the VT-d data */
+	K(IOMMU_HWPT_INVALIDATE); K(IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
+#endif
+#ifdef IOMMU_VIOMMU_ALLOC /* 6.13: vIOMMU and SMMUv3 nesting, which brought the SMMUv3 data */
+	K(IOMMU_HW_INFO_TYPE_ARM_SMMUV3);
+	S(iommu_hw_info_arm_smmuv3); F(iommu_hw_info_arm_smmuv3, flags); F(iommu_hw_info_arm_smmuv3, __reserved);
+	F(iommu_hw_info_arm_smmuv3, idr); F(iommu_hw_info_arm_smmuv3, iidr); F(iommu_hw_info_arm_smmuv3, aidr);
+#endif
+#ifdef IOMMU_HW_QUEUE_ALLOC /* 6.17: hardware queues, with the Tegra241 CMDQV data */
+	K(IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV);
+	S(iommu_hw_info_tegra241_cmdqv); F(iommu_hw_info_tegra241_cmdqv, flags);
+	F(iommu_hw_info_tegra241_cmdqv, version); F(iommu_hw_info_tegra241_cmdqv, log2vcmdqs);
+	F(iommu_hw_info_tegra241_cmdqv, log2vsids); F(iommu_hw_info_tegra241_cmdqv, __reserved);
 #endif
 #ifdef IOMMU_FAULT_QUEUE_ALLOC
 	K(IOMMU_FAULT_QUEUE_ALLOC);

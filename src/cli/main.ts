@@ -4,8 +4,8 @@
 // net and the stream machinery for a pipe (a measurable part of every start-up), and a synchronous write
 // turns a closed pipe (lsvfio | head -1) into an EPIPE we can end on quietly, at once.
 //
-// SIGINT: run() is synchronous, so a JavaScript handler could only run after it. Node's default
-// action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
+// SIGINT: no JavaScript handler (most of a run is synchronous, so it could only run after it). Node's
+// default action is kept instead: the process ends at once (status 130 in the shell), and the kernel closes
 // every fd it held, which is exactly the release a normal close does (vfio-pci resets on release as on
 // close). Nothing is half-written: output and --save files are written only after the run.
 import { fstatSync, readFileSync, writeSync } from 'node:fs'
@@ -17,7 +17,7 @@ import { createStyle } from '../render/style.js'
 import { compactSnapshot } from '../snapshot/compact.js'
 import { composeHost } from './compose.js'
 import { parseArgs } from './program.js'
-import { run } from './run.js'
+import { runConcurrently } from './run.js'
 import { savedLine, writeSnapshotFile } from './save.js'
 import { colorLevel, localeIsUtf8 } from './terminal.js'
 import { writeAtomic } from './write-atomic.js'
@@ -50,9 +50,27 @@ class PipeClosed extends Error {}
 
 let pause: Int32Array | null = null
 
-/** Writes all of `text`; waits on a non-blocking fd that is full (EAGAIN) instead of dropping output. */
+/** Characters encoded and written at a time: one buffer of the whole output (80 MB of JSON at scale)
+ * costs far more to allocate than the writes themselves. */
+const WRITE_CHARS = 1 << 16
+let scratch: Buffer | null = null
+
+/** Writes all of `text` in pieces through one reused buffer, never splitting a surrogate pair. */
 function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8')
+  if (text.length <= WRITE_CHARS) return writeBytes(fd, Buffer.from(text, 'utf8'))
+  scratch ??= Buffer.allocUnsafe(WRITE_CHARS * 3) // UTF-8: at most 3 bytes per UTF-16 unit
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + WRITE_CHARS)
+    const last = text.charCodeAt(end - 1)
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end-- // a high surrogate: keep the pair whole
+    const n = scratch.write(text.slice(i, end), 0, 'utf8')
+    writeBytes(fd, scratch.subarray(0, n))
+    i = end
+  }
+}
+
+/** Writes all of `buf`; waits on a non-blocking fd that is full (EAGAIN) instead of dropping output. */
+function writeBytes(fd: number, buf: Buffer): void {
   for (let off = 0; off < buf.length; ) {
     try {
       off += writeSync(fd, buf, off, buf.length - off)
@@ -86,7 +104,7 @@ function saveSnapshot(file: string, text: string, force: boolean): string | null
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const argv = process.argv.slice(2)
   const v = version()
   let code: number = EXIT.fatal
@@ -108,7 +126,7 @@ function main(): number {
     // A replay or a rooted tree is not this host: no host name for it.
     const hostname = o.source.from === null && o.source.sysfsRoot === null ? osHostname() : null
     const level = colorLevel(o.color, process.env, stdoutIsTty)
-    const r = run(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
+    const r = await runConcurrently(host, o, createStyle(level > 0, level === 0 ? 1 : level), { version: v, argv, hostname, now, replay: replay ?? null, early: say })
     code = r.exitCode
     const file = o.command === 'metrics' || o.command === 'nfd' ? o.output : null
     if (file !== null) writeAtomic(file, r.stdout)
@@ -137,4 +155,9 @@ function main(): number {
   }
 }
 
-process.exitCode = main()
+// --open waits on worker threads (kernel/ffi-sys.ts): libuv's pool has 4 unless told before it starts,
+// and independent groups should each get one.
+process.env.UV_THREADPOOL_SIZE ??= '32'
+void main().then((code) => {
+  process.exitCode = code
+})

@@ -3,7 +3,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander'
 import { UsageError } from '../errors.js'
 import { ALL, parseGroup, parseId, parseSlot, type Selection } from '../inspect/selection.js'
-import { completionScript, type CompletionSpec } from './completion.js'
+import { completionScript, type CompletionSpec, type Shell } from './completion.js'
 import { CHECK_EXIT_HELP } from './exit.js'
 import type { CheckOptions, CliOptions, ColorWhen, FleetOptions, ListOptions, Source } from './options.js'
 
@@ -64,6 +64,7 @@ export function buildProgram(version: string): Command {
   p.addOption(opt('--json', 'machine-readable JSON (everything gathered; ignores -v); schema in lsvfio(8)', modes))
   p.addOption(opt('--table', 'one row per device: address, name, driver, group, viable, ready (as lsvfio check judges it)', modes).conflicts(['json', 'tree']))
   p.addOption(opt('-v, --verbose', 'more detail: -v regions and IRQs, -vv everything decoded, -vvv raw values too', display).argParser(count).default(0))
+  p.addOption(opt('-k, --kernel', 'show the driver in use and the kernel modules that could drive each device (from modules.alias, as lspci -k)', display))
   p.addOption(opt('-n, --numeric', 'show PCI IDs as numbers (-nn: names and numbers)', display).argParser(count).default(0))
   addShared(p, display, ['color'])
   p.addOption(opt('--ascii', 'draw trees with ASCII characters', display))
@@ -89,8 +90,8 @@ export function buildProgram(version: string): Command {
   c.addOption(opt('--open', 'confirm through the kernel by opening each device (this RESETS idle devices)', opts))
   addShared(c, opts, ['via', 'color', ...SOURCE])
   addFleetCommands(p)
-  subcommand(p, 'completion', 'print a completion script: eval "$(lsvfio completion bash)", or save it (zsh: in $fpath as _lsvfio)').addArgument(
-    new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']),
+  subcommand(p, 'completion', 'print a completion script: eval "$(lsvfio completion bash)", lsvfio completion fish | source, or save it (zsh: in $fpath as _lsvfio)').addArgument(
+    new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']),
   )
   return p
 }
@@ -127,6 +128,7 @@ interface RawList extends RawShared {
   json?: boolean
   table?: boolean
   verbose: number
+  kernel?: boolean
   numeric: number
   ascii?: boolean
   idFile?: string
@@ -212,7 +214,7 @@ export function parseArgs(args: readonly string[], version: string): ParseResult
   for (const [a, b] of [['from', 'save'], ['from', 'sysfsRoot']] as const) {
     if (set(a) && set(b)) throw new UsageError(`${flag(a)} and ${flag(b)} cannot be used together: ${b === 'save' ? 'a replay records nothing new' : '--from replays a snapshot, --sysfs-root reads a tree'} (see lsvfio ${ran.name()} --help)`)
   }
-  if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] === 'zsh' ? 'zsh' : 'bash', completionSpec(p)) }
+  if (ran.name() === 'completion') return { kind: 'exit', code: 0, out: completionScript(ran.processedArgs[0] as Shell, completionSpec(p)) }
   if (ran.name() === 'metrics' || ran.name() === 'nfd') return { kind: 'run', options: fleetOptions(ran.name() === 'nfd' ? 'nfd' : 'metrics', ran.opts<RawFleet>()) }
   return { kind: 'run', options: checkOptions(ran.opts<RawCheck>(), ran.processedArgs[0] as string | undefined) }
 }
@@ -234,8 +236,8 @@ function listOptions(o: RawList): ListOptions {
     color: o.color,
     selection: selectionOf(o),
     // The diagnostics search /proc: only for views that show them (a busy group is looked up anyway).
-    gather: { open: opens(o.open, o), via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.table === true || o.verbose >= 1, raw: hexdump || o.hex > 0 || readRegion !== null },
-    view: { verbose: o.verbose as 0 | 1 | 2 | 3, numeric: Math.min(o.numeric, 2) as 0 | 1 | 2, ascii: o.ascii ?? false },
+    gather: { open: opens(o.open, o), via: o.via, configBytes: o.hex >= 4 ? 4096 : 256, readRegion, diagnose: o.json === true || o.table === true || o.verbose >= 1, raw: hexdump || o.hex > 0 || readRegion !== null, modules: o.kernel === true },
+    view: { verbose: o.verbose as 0 | 1 | 2 | 3, numeric: Math.min(o.numeric, 2) as 0 | 1 | 2, ascii: o.ascii ?? false, kernel: o.kernel === true },
     format: o.json ? 'json' : o.tree ? 'tree' : o.table ? 'table' : 'text',
     // lspci's -xx shows what -x does
     hex: o.hex === 2 ? 1 : o.hex,

@@ -2,7 +2,7 @@
 import { EXIT } from '../errors.js'
 import { judged } from '../diagnose/diagnose.js'
 import { noVfioMessage } from '../diagnose/host.js'
-import { inspect } from '../inspect/inspect.js'
+import { inspect, inspectConcurrently } from '../inspect/inspect.js'
 import type { Host } from '../inspect/host.js'
 import type { Facts, Gathered } from '../inspect/inspect.js'
 import type { Verdict } from '../model/diagnostics.js'
@@ -17,17 +17,27 @@ import { InternalError } from '../errors.js'
 import { CHECK_EXIT } from './exit.js'
 import { configDumpLines, rawReplyLines, regionDumpLines } from '../render/bytes.js'
 import { append } from '../render/lines.js'
-import { runCheck } from './check.js'
+import { checkGather, presentCheck, runCheck } from './check.js'
 import { runFleet } from './fleet.js'
 import { withNotice } from './notice.js'
 import type { CliOptions, ListOptions } from './options.js'
-import type { ReplayOrigin, RunMeta, RunResult } from './result.js'
+import type { RunMeta, RunResult } from './result.js'
+import { replayBanner } from './banner.js'
+
+export { replayBanner }
 
 export function run(host: Host, o: CliOptions, style: Style, meta: RunMeta): RunResult {
   if (o.command === 'check') return runCheck(host, o, style, meta)
   // A replay opens nothing on this host: no reset to announce.
   if (o.command === 'list') return present(host, inspect(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined)), o, style, meta)
   return runFleet(host, o, meta)
+}
+
+/** run(), with --open's groups queried side by side (opening and closing a device resets it). */
+export async function runConcurrently(host: Host, o: CliOptions, style: Style, meta: RunMeta): Promise<RunResult> {
+  if (o.command === 'list' && o.gather.open) return present(host, await inspectConcurrently(host, o.selection, withNotice(o.gather, o.source.from === null ? meta.early : undefined)), o, style, meta)
+  if (o.command === 'check' && o.gather.open) return presentCheck(host.fs, await inspectConcurrently(host, o.selection, checkGather(o, meta)), o, style, meta)
+  return run(host, o, style, meta)
 }
 
 /** The listing of what was gathered: judged, rendered in the mode `o` asks for. */
@@ -76,13 +86,3 @@ export const NO_PCI_IDS =
 function hasPci(inv: Inventory): boolean {
   return inv.groups.some((g) => g.devices.some((d) => d.pci !== null)) || inv.ungrouped.some((d) => d.pci !== null)
 }
-
-/** The first line of a replay: what is shown was recorded elsewhere, when, and by what. */
-export function replayBanner(r: ReplayOrigin, inv: Inventory): string {
-  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.created) ? `${r.created.slice(0, 10)} ${r.created.slice(11, 19)} UTC` : 'at an unknown time'
-  const kernel = inv.host.kernel != null ? ` on kernel ${visible(inv.host.kernel)}` : ''
-  return `Replay of ${visible(r.file)}: recorded ${when} by ${visible(r.tool)}${kernel}; nothing on this host was read or opened`
-}
-
-/** A snapshot's strings are whatever its author wrote: control characters are shown, not sent to the terminal. */
-const visible = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)

@@ -3,7 +3,7 @@
 // a symlink (the link itself is replaced with --force, or refused), and an existing file is replaced
 // only with --force.
 import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import type { SnapshotDoc } from '../snapshot/doc.js'
 
@@ -22,7 +22,7 @@ const refuse = (file: string): never => {
 }
 
 export function writeSnapshotFile(file: string, text: string, force: boolean): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = join(dirname(file), `.${basename(file)}.${tmpSuffix()}.tmp`)
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
   try {
     try {
@@ -73,4 +73,11 @@ export function savedLine(file: string, doc: SnapshotDoc): string {
     `${holders.size === 0 ? 'no holder' : `${holders.size} holder(s) as pid, name, user and VM name`}, the IOMMU/VFIO kernel parameters; ` +
     'no other command lines, fds, files or environment'
   )
+}
+
+/** Six random bytes in hex. node:crypto is loaded here, when a file is written: loaded with the rest it
+ * would cost every run its start-up (it brings the stream modules). */
+function tmpSuffix(): string {
+  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
+  return randomBytes(6).toString('hex')
 }

@@ -9,6 +9,7 @@ import { holderName } from '../inspect/holders.js'
 import { selectsAll, type Selection } from '../inspect/selection.js'
 import { isVfioDriver } from '../inspect/sysfs-device.js'
 import { bindFix, commands } from './fixes.js'
+import { deviceDiagnosis, groupDiagnosis, holderByPid } from './lookup.js'
 import { mdevVerdicts } from './mdev.js'
 
 /** The order a VMM runs into them; the first one found decides the exit status. */
@@ -57,8 +58,8 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
     const fix = d.pci === null ? [] : d.driver === null && ov !== null && isVfioDriver(ov) ? commands([['PCI address', d.address]], (a) => [`echo ${a} > /sys/bus/pci/drivers_probe`]) : bindFix(d.address, d.driver !== null, vfioPci)
     reasons.push(reason('not-bound', text, fix))
   }
-  const gd = g === null ? undefined : diag.groups.find((x) => x.id === g.id)
-  const dd = diag.devices.find((x) => x.address === d.address)
+  const gd = g === null ? undefined : groupDiagnosis(diag, g.id)
+  const dd = deviceDiagnosis(diag, d.address)
   if (g !== null && g.noiommu)
     reasons.push(reason('noiommu-only', `in no-IOMMU group noiommu-${g.id}: no DMA isolation; only for DPDK-like drivers with CAP_SYS_RAWIO, never for a VM (the kernel is tainted when it is used)`, iommuFix))
   // The device itself as the only blocker is the not-bound reason again: binding it fixes both.
@@ -71,7 +72,7 @@ function predict(c: Candidate, host: HostInfo, diag: Diagnostics, reason: MakeRe
     reasons.push(reason('not-viable', `group ${g.id} is not viable: ${who}`, fix))
   }
   if (gd !== undefined && gd.holders.length > 0) {
-    const hs = gd.holders.map((pid) => diag.holders.holders.find((h) => h.pid === pid)).filter((h) => h !== undefined)
+    const hs = gd.holders.map((pid) => holderByPid(diag, pid)).filter((h) => h !== undefined)
     reasons.push(reason('busy', `group ${g?.id ?? '?'} is open in ${hs.map(holderName).join(', ')}`, hs.map((h) => `stop pid ${h.pid}${h.vmName !== null ? ` (shut down VM "${h.vmName}")` : ''}, or wait for it to exit`)))
   } else if (diag.holders.hidden > 0) warnings.push(`${diag.holders.hidden} processes of other users could not be searched: a holder of this group would be invisible (run as root, or use --open)`)
   for (const a of gd?.access ?? []) if (!a.ok) reasons.push(reason('permission', `${a.path}: ${a.why}`, a.fix))

@@ -9,14 +9,16 @@ import type { Host } from './host.js'
 import { Names, readCredentials } from './proc.js'
 import { scanMdev, selectMdev } from './mdev.js'
 import { withKernelIrqs } from './devicetree-irq.js'
-import { queryGroup } from './query.js'
-import { queryCdev } from './query-cdev.js'
+import { ModuleIndex, modulesDir, readModalias } from './modules.js'
+import { groupSteps } from './query.js'
+import { runSync, runTogether, type Steps } from './steps.js'
+import { cdevSteps } from './query-cdev.js'
 import type { FsReader } from './fs.js'
 import { confirm } from './predict/confirm.js'
 import { predictDevice } from './predict/device.js'
 import { smallBars } from './predict/regions.js'
 import { readHostFacts } from './predict/facts.js'
-import { scan, type Scan } from './scan.js'
+import { scan, type Scan, type ScannedGroup } from './scan.js'
 import type { Selection } from './selection.js'
 
 export interface GatherOptions {
@@ -34,6 +36,8 @@ export interface GatherOptions {
   diagnose?: boolean
   /** Keep each raw reply as labelled bytes (--hexdump, the JSON byte modes). Default true. */
   raw?: boolean
+  /** -k: look up which kernel modules could drive each listed device (modules.alias). */
+  modules?: boolean
   /** Called before anything is opened, with the devices --open will open and the reset each will get. */
   announce?: (opening: readonly { address: string; reset: string | null | undefined }[]) => void
 }
@@ -58,6 +62,29 @@ export interface Gathered {
 }
 
 export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gathered {
+  const b = begin(host, sel, gather)
+  return finish(host, sel, gather, b, b.s.groups.map((g) => runSync(queryOne(b, g, gather))))
+}
+
+/**
+ * inspect() with the groups queried side by side: opening and closing a vfio-pci device resets it (an
+ * FLR sleeps 100 ms each way), and independent groups can wait for that together, each call on a
+ * worker thread where the seam can (kernel/sys.ts ioctlAsync). The same answers as inspect().
+ */
+export async function inspectConcurrently(host: Host, sel: Selection, gather: GatherOptions): Promise<Gathered> {
+  const b = begin(host, sel, gather)
+  return finish(host, sel, gather, b, await runTogether(b.s.groups.map((g) => queryOne(b, g, gather))))
+}
+
+interface Begun {
+  s: Scan
+  names: Names
+  cdevs: Map<string, string>
+  early: HolderScan | null
+  vfio: Vfio
+}
+
+function begin(host: Host, sel: Selection, gather: GatherOptions): Begun {
   const s = scan(host.fs, sel, host.names, gather.configBytes ?? 256, gather.diagnose !== false)
   const names = new Names(host.fs)
   const members = s.groups.flatMap((g) => g.members)
@@ -65,26 +92,35 @@ export function inspect(host: Host, sel: Selection, gather: GatherOptions): Gath
   // Before any open: what other processes hold (lsvfio closes all it opens, and leaves itself out anyway).
   const early = gather.diagnose === false ? null : scanHolders(host.fs, cdevs, names)
   predictAll(host.fs, s)
+  if (gather.modules === true) kernelModules(host.fs, s)
   if (gather.open && gather.announce !== undefined) gather.announce(toOpen(s, gather.via))
   const vfio = new Vfio(host.sys instanceof ReadOnlySys ? host.sys : new ReadOnlySys(host.sys), gather.raw ?? true)
-  const ctx = (g: { id: number; noiommu: boolean }) => ({ group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null })
-  const queried: IommuGroup[] = s.groups.map((g) => {
-    const shown = g.members.filter((d) => g.selected.has(d.address))
-    const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
-    const base = { id: g.id, noiommu: g.noiommu, ...(g.emulated ? { emulated: true } : {}), domainType: g.domainType, node: g.node, viability: g.viability }
-    const useCdev = gather.via === 'cdev' || (gather.via === 'auto' && g.node === null)
-    if (!gather.open || targets.length === 0 || (g.node === null && !useCdev)) {
-      return { ...base, status: null, container: null, devices: shown }
-    }
-    if (useCdev) {
-      const devices = shown.map((d) => (targets.includes(d) && d.cdev !== null ? { ...d, vfio: queryCdev(vfio, d.cdev, d, ctx(g)) } : d))
-      return { ...base, status: null, container: null, devices }
-    }
-    if (g.node === null) return { ...base, status: null, container: null, devices: shown }
-    const r = queryGroup(vfio, g.node.path, targets, ctx(g))
-    const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
-    return { ...base, status: r.status, container: r.container, devices }
-  })
+  return { s, names, cdevs, early, vfio }
+}
+
+/** One group: as scanned, or queried through the kernel with --open. */
+function* queryOne(b: Begun, g: ScannedGroup, gather: GatherOptions): Steps<IommuGroup> {
+  const ctx = { group: g.id, noiommu: g.noiommu, configBytes: gather.configBytes ?? 256, readRegion: gather.readRegion ?? null }
+  const shown = g.members.filter((d) => g.selected.has(d.address))
+  const targets = shown.filter((d) => d.vfioDriver && !d.bridge)
+  const base = { id: g.id, noiommu: g.noiommu, ...(g.emulated ? { emulated: true } : {}), domainType: g.domainType, node: g.node, viability: g.viability }
+  const useCdev = gather.via === 'cdev' || (gather.via === 'auto' && g.node === null)
+  if (!gather.open || targets.length === 0 || (g.node === null && !useCdev)) {
+    return { ...base, status: null, container: null, devices: shown }
+  }
+  if (useCdev) {
+    const devices: Device[] = []
+    for (const d of shown) devices.push(targets.includes(d) && d.cdev !== null ? { ...d, vfio: yield* cdevSteps(b.vfio, d.cdev, d, ctx) } : d)
+    return { ...base, status: null, container: null, devices }
+  }
+  if (g.node === null) return { ...base, status: null, container: null, devices: shown }
+  const r = yield* groupSteps(b.vfio, g.node.path, targets, ctx)
+  const devices: Device[] = shown.map((d) => ({ ...d, vfio: r.views.get(d.address) ?? null }))
+  return { ...base, status: r.status, container: r.container, devices }
+}
+
+function finish(host: Host, sel: Selection, gather: GatherOptions, b: Begun, queried: IommuGroup[]): Gathered {
+  const { s, names, cdevs, early } = b
   attachKernelIrqs(host.fs, queried)
   const busy = queried.some((g) => isBusy(g.status) || g.devices.some((d) => isBusy(d.vfio)))
   const holders = early ?? (busy ? scanHolders(host.fs, cdevs, names) : null)
@@ -108,6 +144,15 @@ function predictAll(fs: FsReader, s: Scan): void {
   for (const d of all) {
     const p = predictDevice(fs, d, h, resources, census)
     if (p !== undefined) d.predicted = p
+  }
+}
+
+/** -k: each listed device's possible modules, from its modalias and the running kernel's alias index. */
+function kernelModules(fs: FsReader, s: Scan): void {
+  const index = s.host.kernel === null ? null : new ModuleIndex(fs, modulesDir(s.host.kernel))
+  for (const d of [...s.groups.flatMap((g) => g.members.filter((m) => g.selected.has(m.address))), ...s.ungrouped]) {
+    const alias = readModalias(fs, d.bus, d.address)
+    d.kernelModules = alias === null || index === null ? null : index.lookup(alias)
   }
 }
 

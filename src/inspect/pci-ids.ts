@@ -20,9 +20,13 @@ export const PCI_IDS_PATHS = ['/usr/share/misc', '/usr/share/hwdata', '/usr/shar
 
 const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0')
 const CHUNK = 1 << 18
+const BISECT_WINDOW = 4096
+/** The classes (about 12 KB at the end of pci.ids) are looked for in this much of the end first. */
+const CLASS_TAIL = 64 * 1024
 const NL = 10
 /** A line that starts with one of these ends a vendor's block (the next vendor, or the classes). */
 const BLOCK_ENDS = [...'0123456789abcdefC'].map((c) => Buffer.from('\n' + c, 'latin1'))
+const VENDOR_STARTS = BLOCK_ENDS.slice(0, 16)
 
 /** Reads up to buf.length bytes at pos; returns the count. */
 export type ReadAt = (buf: Uint8Array, pos: number) => number
@@ -44,6 +48,8 @@ export class PciIds implements NameDb {
   private blocks = new Map<number, Buffer>()
   private names = new Map<string, string | null>()
   private classes: Map<string, string> | null = null
+  /** the bisection's probes: each vendor's search starts with the same ones */
+  private probes = new Map<string, { at: number; id: number } | null>()
 
   /** The file's text or bytes (tests), or a file to open for each lookup. */
   constructor(source: string | Uint8Array | IdsFile) {
@@ -73,8 +79,9 @@ export class PciIds implements NameDb {
 
   /** First offset in [from, to) where the needle starts, or `to`; chunks overlap by the needle's length. */
   private find(needle: Buffer, from: number, to: number): number {
-    for (let pos = from; pos < to; ) {
-      const b = this.read(pos, to - pos)
+    // Small reads first, growing: a match is often near (the end of a vendor's block).
+    for (let pos = from, len = BISECT_WINDOW; pos < to; len = Math.min(CHUNK, len * 4)) {
+      const b = this.read(pos, Math.min(len, to - pos))
       const i = b.indexOf(needle)
       if (i >= 0) return pos + i
       if (b.length < needle.length) break
@@ -118,10 +125,56 @@ export class PciIds implements NameDb {
     if (known !== undefined) return known
     // "vendor  vendor_name": with both spaces the needle is 7 bytes, which Node searches with skips.
     const id = `${hex(v, 4)}  `
-    let at = this.lineAt(0).startsWith(id) ? 0 : this.find(Buffer.from('\n' + id, 'latin1'), 0, this.size) + 1
+    const needle = Buffer.from('\n' + id, 'latin1')
+    let at = this.lineAt(0).startsWith(id) ? 0 : this.bisect(v, needle)
+    // Not where the order puts it (a file not kept sorted, or no such vendor): the whole file, as before.
+    if (at < 0) at = this.find(needle, 0, this.size) + 1
     if (at > this.size) at = -1
     this.vendorAt.set(v, at)
     return at
+  }
+
+  /** The first vendor line at or after pos: its offset and ID, or null before the end. */
+  private nextVendor(pos: number, to: number): { at: number; id: number } | null {
+    for (let p = pos, len = BISECT_WINDOW; p < to; len = Math.min(CHUNK, len * 2)) {
+      const b = this.read(p, Math.min(len, to - p + 8))
+      if (b.length === 0) return null
+      // whole lines only, each after a newline; native searches for the lines that start with hex
+      for (let from = 0; ; ) {
+        let i = -1
+        for (const s of VENDOR_STARTS) {
+          const j = b.indexOf(s, from)
+          if (j >= 0 && (i < 0 || j < i)) i = j
+        }
+        if (i < 0 || i + 7 >= b.length) break
+        const line = b.toString('latin1', i + 1, i + 7)
+        if (/^[0-9a-f]{4}  $/.test(line)) return { at: p + i + 1, id: parseInt(line.slice(0, 4), 16) }
+        from = i + 1
+      }
+      const last = b.lastIndexOf(NL)
+      if (last <= 0) return null
+      p += last
+    }
+    return null
+  }
+
+  /** Binary search over the vendor lines, which pci.ids keeps sorted: a few windows of the file instead of
+   * everything before the vendor. The line's offset, or -1 when the search does not find it there. */
+  private bisect(v: number, needle: Buffer): number {
+    let lo = 0
+    let hi = this.size
+    while (hi - lo > BISECT_WINDOW) {
+      const mid = lo + Math.floor((hi - lo) / 2)
+      const key = `${mid} ${hi}`
+      let n = this.probes.get(key)
+      if (n === undefined) this.probes.set(key, (n = this.nextVendor(mid, hi)))
+      if (n === null || n.id > v) hi = mid + 1
+      else if (n.id === v) return n.at
+      else lo = n.at
+    }
+    const to = Math.min(this.size, hi + needle.length)
+    const at = this.find(needle, lo, to)
+    return at < to ? at + 1 : -1
   }
 
   /** End of the vendor's block: the next vendor's line, or the classes. pci.ids keeps vendors sorted
@@ -205,11 +258,22 @@ export class PciIds implements NameDb {
     return this.classes
   }
 
+  /** Where the classes begin: they follow the vendors, at the end of the file, so the end is searched
+   * first; when no vendor line comes before the first class line found there, the whole file. */
+  private classStart(): number {
+    const c = Buffer.from('\nC ', 'latin1')
+    const tail = Math.max(0, this.size - CLASS_TAIL)
+    const at = this.find(c, tail, this.size)
+    const vendor = tail > 0 && at < this.size ? this.nextVendor(tail, at) : null
+    if (vendor !== null && vendor.at < at) return at + 1
+    return this.find(c, 0, this.size) + 1
+  }
+
   private parseClasses(): Map<string, string> {
     const m = new Map<string, string>()
     let cls = ''
     let sub = ''
-    const start = this.find(Buffer.from('\nC ', 'latin1'), 0, this.size) + 1
+    const start = this.classStart()
     let text = ''
     for (let pos = start; pos < this.size; ) {
       const b = this.read(pos, this.size - pos)

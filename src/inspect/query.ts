@@ -17,6 +17,7 @@ import type {
 } from '../model/types.js'
 import { readConfig } from './config.js'
 import { withHint } from './hints.js'
+import { runSync, step, type Steps } from './steps.js'
 
 const CONTAINER = '/dev/vfio/vfio'
 
@@ -55,6 +56,11 @@ const bdf = (seg: number, bus: number, devfn: number): string =>
 
 /** Opens the group, attaches a fresh container and queries every VFIO device in `devices`. */
 export function queryGroup(v: Vfio, groupPath: string, devices: readonly Device[], ctx: Ctx): GroupResult {
+  return runSync(groupSteps(v, groupPath, devices, ctx))
+}
+
+/** queryGroup as steps: the device opens and closes (where vfio-pci resets) may run on worker threads. */
+export function* groupSteps(v: Vfio, groupPath: string, devices: readonly Device[], ctx: Ctx): Steps<GroupResult> {
   const views = new Map<string, Probe<VfioDeviceView>>()
   const failAll = (e: ProbeError): void => devices.forEach((d) => views.set(d.address, failed(e, ctx)))
   const g = v.open(groupPath)
@@ -79,7 +85,7 @@ export function queryGroup(v: Vfio, groupPath: string, devices: readonly Device[
       return { status, container, views }
     }
     try {
-      for (const d of devices) views.set(d.address, queryDevice(v, g.value, d, groupPath, ctx))
+      for (const d of devices) views.set(d.address, yield* deviceSteps(v, g.value, d, groupPath, ctx))
     } finally {
       v.close(container.value.fd)
     }
@@ -121,13 +127,13 @@ function attach(v: Vfio, groupFd: number, groupPath: string, ctx: Ctx): Probe<{ 
   }
 }
 
-function queryDevice(v: Vfio, groupFd: number, d: Device, groupPath: string, ctx: Ctx): Probe<VfioDeviceView> {
-  const dfd = v.getDeviceFd(groupFd, d.address, groupPath)
+function* deviceSteps(v: Vfio, groupFd: number, d: Device, groupPath: string, ctx: Ctx): Steps<Probe<VfioDeviceView>> {
+  const dfd = yield* step(v.deviceFdStep(groupFd, d.address, groupPath))
   if (!dfd.ok) return failed(dfd.error, ctx)
   try {
     return describeDevice(v, dfd.value, `${groupPath} ${d.address}`, ctx, d, { via: 'group', iommufd: null })
   } finally {
-    v.close(dfd.value)
+    yield* step(v.closeStep(dfd.value))
   }
 }
 

@@ -2,6 +2,7 @@
 // the kind of fd it goes to (the same number means different things on different fds, docs/vfio-abi.md, Request numbers).
 import { InternalError } from '../errors.js'
 import { gfxPlaneFlags } from './abi/gfx.js'
+import { HW_INFO_DATA_MAX } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { FdTable, namingArg, type FdKind } from './fd-table.js'
 import type { IoctlArg, Sys } from './sys.js'
@@ -33,6 +34,19 @@ function gfxProbeOnly(arg: IoctlArg): boolean {
   return flags !== null && (flags & U.VFIO_GFX_PLANE_TYPE_PROBE) !== 0
 }
 
+/** A second buffer goes only to GET_HW_INFO, through its data_uptr (16), and no other argument carries
+ * a user pointer: a plain buffer with a non-zero data_len or data_uptr would let the kernel write
+ * wherever that number points. */
+function pointerSafe(request: number, arg: IoctlArg): boolean {
+  if (arg.kind === 'bufptr') return request === U.IOMMU_GET_HW_INFO && arg.ptrAt === 16 && arg.buf.length >= 24 && arg.data.length <= HW_INFO_DATA_MAX && hwInfoDataLen(arg.buf) === arg.data.length && hwInfoDataPtr(arg.buf) === 0n
+  if (request === U.IOMMU_GET_HW_INFO) return arg.kind === 'buf' && arg.buf.length >= 24 && hwInfoDataLen(arg.buf) === 0 && hwInfoDataPtr(arg.buf) === 0n
+  return true
+}
+
+const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength)
+const hwInfoDataLen = (b: Uint8Array): number => view(b).getUint32(12, true)
+const hwInfoDataPtr = (b: Uint8Array): bigint => view(b).getBigUint64(16, true)
+
 export class ReadOnlySys implements Sys {
   private fds = new FdTable()
   /** Every ioctl let through, kept only when asked (the read-only test): a big host issues 150,000. */
@@ -55,17 +69,39 @@ export class ReadOnlySys implements Sys {
   }
 
   ioctl(fd: number, request: number, arg: IoctlArg): number {
-    const kind = this.fds.kindOf(fd)
-    const allowed =
-      ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg)) && (request !== U.VFIO_DEVICE_QUERY_GFX_PLANE || gfxProbeOnly(arg))
-    if (!allowed) {
-      throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
-    }
-    if (this.log) this.issued.push({ kind, request })
+    this.allow(fd, request, arg)
     const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
     this.fds.after(fd, request, given, r)
     return r
+  }
+
+  /** Checked as ioctl() is, before anything is sent; the fd table learns the answer when it comes. */
+  ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    this.allow(fd, request, arg)
+    const given = namingArg(request, arg)
+    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
+    return answer.then((r) => {
+      this.fds.after(fd, request, given, r)
+      return r
+    })
+  }
+
+  closeAsync(fd: number): Promise<void> {
+    this.fds.closed(fd)
+    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
+    this.inner.close(fd)
+    return Promise.resolve()
+  }
+
+  private allow(fd: number, request: number, arg: IoctlArg): void {
+    const kind = this.fds.kindOf(fd)
+    const allowed =
+      ALLOWED[kind].includes(request) && (request !== U.VFIO_DEVICE_FEATURE || featureReadOnly(arg)) && (request !== U.VFIO_DEVICE_QUERY_GFX_PLANE || gfxProbeOnly(arg)) && pointerSafe(request, arg)
+    if (!allowed) {
+      throw new InternalError(`refused ioctl 0x${request.toString(16)} on a ${kind} fd: lsvfio is read-only and never issues it; please report this bug`)
+    }
+    if (this.log) this.issued.push({ kind, request })
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {

@@ -1,5 +1,6 @@
 // The typed VFIO API over the Sys seam: one method per ioctl, two-pass argsz for capability chains,
 // errno always kept. Returns Probe values; never throws for kernel answers.
+import type { HwInfoData } from '../model/hw-info.js'
 import type { GfxPlanes, GroupStatus, HotResetInfo, HwInfo, InfoCap, RawReply, IommuInfo, Irq, Probe, ProbeError, Region } from '../model/types.js'
 import { walkCaps } from './abi/caps.js'
 import { encodeGfxPlaneProbe } from './abi/gfx.js'
@@ -30,11 +31,12 @@ import {
   encodeIrqInfo,
   encodeRegionInfo,
 } from './abi/structs.js'
-import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo } from './abi/structs-iommufd.js'
+import { decodeHwInfoData } from './abi/hw-info.js'
+import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo, HW_INFO_DATA_MAX } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
 import { rawHotReset, rawReply } from './raw.js'
-import type { Sys } from './sys.js'
+import type { IoctlArg, Step, Sys } from './sys.js'
 
 export interface DeviceInfo {
   flags: number
@@ -251,31 +253,80 @@ export class Vfio {
   }
 
   getDeviceFd(groupFd: number, name: string, path: string): Probe<number> {
-    const r = this.sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, { kind: 'str', value: name })
-    return r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r)
+    return this.deviceFdStep(groupFd, name, path).run()
+  }
+
+  /** GET_DEVICE_FD as a step that may run on a worker thread: vfio-pci enables the device here and
+   * resets it (an FLR sleeps 100 ms), so independent groups can wait for it together. */
+  deviceFdStep(groupFd: number, name: string, path: string): Step<Probe<number>> {
+    const arg: IoctlArg = { kind: 'str', value: name }
+    const done = (r: number): Probe<number> => (r < 0 ? fail(`VFIO_GROUP_GET_DEVICE_FD ${name}`, -r, path) : ok(r))
+    const sys = this.sys
+    return {
+      run: () => done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)),
+      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg).then(done) : Promise.resolve(done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)))),
+    }
+  }
+
+  /** Closing a device fd as a step: vfio-pci resets the device again on its last close. */
+  closeStep(fd: number): Step<void> {
+    const sys = this.sys
+    return {
+      run: () => sys.close(fd),
+      start: () => (sys.closeAsync !== undefined ? sys.closeAsync(fd) : Promise.resolve(sys.close(fd))),
+    }
   }
 
   /** cdev path: binds the device to an iommufd (this opens, and so resets, the device). */
   bindIommufd(cdevFd: number, iommufd: number, path: string): Probe<number> {
-    const buf = encodeBindIommufd(iommufd)
-    const r = this.sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, { kind: 'buf', buf })
-    return r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid)
+    return this.bindStep(cdevFd, iommufd, path).run()
   }
 
-  /** IOMMU_GET_HW_INFO with data_len 0: the type and capabilities, not the raw registers. */
+  /** BIND_IOMMUFD as a step that may run on a worker thread: on the cdev path vfio-pci opens the device
+   * here, resetting it. */
+  bindStep(cdevFd: number, iommufd: number, path: string): Step<Probe<number>> {
+    const buf = encodeBindIommufd(iommufd)
+    const arg: IoctlArg = { kind: 'buf', buf }
+    const done = (r: number): Probe<number> => (r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid))
+    const sys = this.sys
+    return {
+      run: () => done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)),
+      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg).then(done) : Promise.resolve(done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)))),
+    }
+  }
+
+  /** IOMMU_GET_HW_INFO twice, as the uapi describes: with data_len 0 for the type, the capabilities and
+   * the length of the type-specific data, then with a buffer of that length for the data itself. */
   hwInfo(iommufd: number, devid: number, path: string): Probe<HwInfo> {
     const buf = encodeHwInfo(devid)
     const r = this.sys.ioctl(iommufd, U.IOMMU_GET_HW_INFO, { kind: 'buf', buf })
     if (r < 0) return fail('IOMMU_GET_HW_INFO', -r, path)
     const d = decodeHwInfo(buf)
-    return ok({
+    const info: HwInfo = {
       type: d.outDataType,
       typeName: hwInfoTypeName(d.outDataType),
       capabilities: d.outCapabilities,
       capabilityNames: hwCapabilityNames(d.outCapabilities),
       maxPasidLog2: d.outMaxPasidLog2,
       dataLen: d.dataLen,
-    })
+    }
+    if (d.dataLen > 0) info.data = this.hwInfoData(iommufd, devid, d.outDataType, d.dataLen, path)
+    return ok(info)
+  }
+
+  private hwInfoData(iommufd: number, devid: number, type: number, asked: number, path: string): Probe<HwInfoData> {
+    const op = 'IOMMU_GET_HW_INFO data'
+    if (asked > HW_INFO_DATA_MAX) return bad(op, path, `data_len ${asked} is over ${HW_INFO_DATA_MAX} bytes`)
+    const buf = encodeHwInfo(devid, asked)
+    const data = new Uint8Array(asked)
+    const r = this.sys.ioctl(iommufd, U.IOMMU_GET_HW_INFO, { kind: 'bufptr', buf, ptrAt: 16, data })
+    if (r < 0) return fail(op, -r, path)
+    const d = decodeHwInfo(buf)
+    if (d.outDataType !== type) return bad(op, path, `type ${d.outDataType}, ${type} when asked without data`)
+    // The kernel copies min(asked, its length) and zeroes the rest: only its own length is data.
+    const filled = Math.min(asked, d.dataLen)
+    const bytes = data.slice(0, filled)
+    return ok({ asked, kernelLen: d.dataLen, bytes, ...decodeHwInfoData(type, bytes, filled) })
   }
 
   /** pread through the device fd: config space and --read-region. Short reads are returned as they are. */

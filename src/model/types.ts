@@ -2,6 +2,7 @@
 // Imports nothing from kernel/ or inspect/. u64 values are bigint.
 import type { OfInterrupt, OfReg } from './devicetree.js'
 import type { Diagnostics } from './diagnostics.js'
+import type { HwInfoData } from './hw-info.js'
 import type { GfxPlanes, MdevDevice, MdevInventory } from './mdev.js'
 import type { Agreement, PredictedView } from './predicted.js'
 
@@ -213,6 +214,9 @@ export interface Device {
   agreement?: readonly Agreement[]
   /** A mediated device (bus mdev): its UUID, type and parent; absent for other devices. */
   mdev?: MdevDevice
+  /** With -k: the modules whose aliases match the device's modalias (lspci -k "Kernel modules:"), in
+   * the index's order; null when the kernel's modules.alias or the modalias could not be read. */
+  kernelModules?: readonly string[] | null
 }
 
 
@@ -269,8 +273,10 @@ export interface HwInfo {
   capabilities: bigint
   capabilityNames: readonly string[]
   maxPasidLog2: number
-  /** Length of the type-specific data the kernel holds (not fetched). */
+  /** Length of the type-specific data the kernel holds. */
   dataLen: number
+  /** The type-specific data, asked for with a buffer of dataLen bytes; absent when dataLen is 0 */
+  data?: Probe<HwInfoData> | undefined
 }
 
 export interface RegionEntry {

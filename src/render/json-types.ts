@@ -176,6 +176,17 @@ export interface JsonHwInfo {
   capabilityNames: string[]
   maxPasidLog2: number
   dataLen: number
+  /** additive: the type-specific data (absent when dataLen is 0, or from an older lsvfio) */
+  data?: JsonProbe<JsonHwInfoData>
+}
+
+export interface JsonHwInfoData {
+  asked: number
+  kernelLen: number
+  bytes: string
+  flags: number | null
+  flagNames: string[]
+  registers: { name: string; value: JsonU64; bits: string[]; fields: { name: string; value: number; text: string }[]; unknown: JsonU64 }[]
 }
 
 export interface JsonVfioDevice {
@@ -212,6 +223,8 @@ export interface JsonDevice {
   cdev: string | null
   sysfsConfig: string | null
   vfio: JsonProbe<JsonVfioDevice> | null
+  /** With -k: modules whose aliases match the modalias; null when unknown. */
+  kernelModules?: string[] | null
   /** The kernel's answers predicted from sysfs (vfio-pci devices); absent when not predicted. */
   predicted?: JsonPredicted
   /** With --open: each predicted field against the kernel's answer. */

@@ -44,6 +44,7 @@ import {
   type JsonHost,
   type JsonHotReset,
   type JsonHwInfo,
+  type JsonHwInfoData,
   type JsonIommuInfo,
   type JsonIrq,
   type JsonOfNode,
@@ -58,6 +59,7 @@ import {
   type JsonU64,
   type JsonVfioDevice,
 } from './json-types.js'
+import type { HwInfoData } from '../model/hw-info.js'
 import { jsonDiagnostics } from './json-diagnose.js'
 import { jsonOfInterrupt, jsonOfReg } from './json-devicetree.js'
 import { jsonGfx, jsonMdevDevice, jsonMdevInventory } from './json-mdev.js'
@@ -225,6 +227,16 @@ const hwInfo = (h: HwInfo): JsonHwInfo => ({
   capabilityNames: [...h.capabilityNames],
   maxPasidLog2: h.maxPasidLog2,
   dataLen: h.dataLen,
+  ...(h.data === undefined ? {} : { data: probe(h.data, hwInfoData) }),
+})
+
+const hwInfoData = (d: HwInfoData): JsonHwInfoData => ({
+  asked: d.asked,
+  kernelLen: d.kernelLen,
+  bytes: bytesHex(d.bytes),
+  flags: d.flags,
+  flagNames: [...d.flagNames],
+  registers: d.registers.map((r) => ({ name: r.name, value: u64(r.value), bits: [...r.bits], fields: r.fields.map((f) => ({ ...f })), unknown: u64(r.unknown) })),
 })
 
 function vfioDevice(v: VfioDeviceView, b: boolean): JsonVfioDevice {
@@ -284,6 +296,7 @@ function jsonDevice(d: Device, b: boolean): JsonDevice {
     ...(d.predicted === undefined ? {} : { predicted: jsonPredicted(d.predicted) }),
     ...(d.agreement === undefined ? {} : { agreement: d.agreement.map((a) => ({ ...a })) }),
     ...(d.mdev === undefined ? {} : { mdev: jsonMdevDevice(d.mdev) }),
+    ...(d.kernelModules === undefined ? {} : { kernelModules: d.kernelModules === null ? null : [...d.kernelModules] }),
   }
 }
 

@@ -1,6 +1,7 @@
 // `lsvfio metrics`: the Prometheus text exposition format (version 0.0.4) for node_exporter's textfile
 // collector. One lsvfio_ prefix, base units, _info series with value 1 for metadata, no _total (nothing
 // here is a counter), HELP and TYPE on every family, label values escaped. Pure.
+import { groupDiagnosis } from '../diagnose/lookup.js'
 import type { VerdictKind } from '../model/diagnostics.js'
 import { type FleetMeta, type FleetSummary, NOT_READY_KINDS } from './fleet.js'
 import { safe } from './safe.js'
@@ -116,7 +117,7 @@ export function renderMetrics(s: FleetSummary, meta: FleetMeta): string {
 
   // Shared groups: where isolation stops (the PCIe path's ACS) and what would split them.
   const isolation = s.groups.flatMap((g) => {
-    const l = s.diag.groups.find((x) => x.id === g.group.id)?.isolation?.link
+    const l = groupDiagnosis(s.diag, g.group.id)?.isolation?.link
     return l === undefined ? [] : [[{ group: groupLabel(g.group), at: l.at ?? '', kind: l.kind, split: l.split.kind }, 1] as const]
   })
   o.family('lsvfio_group_isolation_break_info', 'Per shared IOMMU group above: the bridge or function where isolation stops, why (kind) and what would split it (value 1)', isolation)

@@ -120,3 +120,12 @@ export function deviceDetail(d: Device, g: IommuGroup | null, view: ViewOptions,
   }
   return lines
 }
+
+/** lspci -k's two lines: the bound driver, and the modules whose aliases match the device. */
+export function kernelLines(d: Device, style: Style): string[] {
+  const ind = '        '
+  const lines: string[] = []
+  if (d.driver !== null) lines.push(`${ind}${style.label('Kernel driver in use:')} ${d.driver}`)
+  if (d.kernelModules != null && d.kernelModules.length > 0) lines.push(`${ind}${style.label('Kernel modules:')} ${d.kernelModules.join(', ')}`)
+  return lines
+}

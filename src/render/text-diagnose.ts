@@ -1,26 +1,21 @@
 // Group and device diagnostics in the human view: holders, why a group is not viable and how to fix
 // it, why it is large, whether this user may open it; per device stale overrides, what opening
 // resets, SR-IOV and NUMA. Pure.
-import type { DeviceDiagnosis, Diagnostics, GroupDiagnosis } from '../model/diagnostics.js'
+import { deviceDiagnosis, groupDiagnosis, holderByPid } from '../diagnose/lookup.js'
+import type { DeviceDiagnosis, Diagnostics } from '../model/diagnostics.js'
 import type { Device, IommuGroup } from '../model/types.js'
 import type { Style } from './style.js'
 import { pathLines, isolationLines } from './text-pcie.js'
 import { holderTitle } from './text-readiness.js'
 import type { ViewOptions } from './view.js'
 
-export function groupDiagnosis(d: Diagnostics | undefined, id: number): GroupDiagnosis | undefined {
-  return d?.groups.find((g) => g.id === id)
-}
-
-export function deviceDiagnosis(d: Diagnostics | undefined, address: string): DeviceDiagnosis | undefined {
-  return d?.devices.find((x) => x.address === address)
-}
+export { groupDiagnosis }
 
 /** Appended to the group header: "  held by pid 180 sleep (user root)". */
 export function holderSuffix(g: IommuGroup, d: Diagnostics | undefined, style: Style): string {
   const gd = groupDiagnosis(d, g.id)
   if (d === undefined || gd === undefined || gd.holders.length === 0) return ''
-  const names = gd.holders.map((pid) => d.holders.holders.find((h) => h.pid === pid)).map((h) => (h === undefined ? '?' : holderTitle(h)))
+  const names = gd.holders.map((pid) => holderByPid(d, pid)).map((h) => (h === undefined ? '?' : holderTitle(h)))
   return '  ' + style.warn(`held by ${names.join(', ')}`)
 }
 
@@ -35,7 +30,7 @@ export function groupDiagnosisLines(g: IommuGroup, d: Diagnostics | undefined, v
   const lines: string[] = []
   const ind = '  '
   for (const pid of gd.holders) {
-    const h = d.holders.holders.find((x) => x.pid === pid)
+    const h = holderByPid(d, pid)
     if (h !== undefined) lines.push(`${ind}${style.label('Held by:')} ${style.warn(holderTitle(h))}, ${h.fds.map((f) => `fd ${f.fd} ${f.target}`).join(', ')}`)
   }
   // Blockers without a fix are a host's own devices in a group nobody means to pass through.
@@ -89,7 +84,7 @@ export function deviceDiagnosisLines(dev: Device, d: Diagnostics | undefined, vi
     lines.push(...fixLines(dd.override.fix, style, `${ind}  `))
   }
   for (const pid of dd.holders) {
-    const h = d.holders.holders.find((x) => x.pid === pid)
+    const h = holderByPid(d, pid)
     if (h !== undefined) lines.push(`${ind}${style.label('Open in:')} ${holderTitle(h)}`)
   }
   if (dev.vfioDriver && !dev.bridge) lines.push(...resetLines(dd, style, ind))

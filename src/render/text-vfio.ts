@@ -2,6 +2,7 @@
 import { layoutLines } from './layout.js'
 import type { Device, HostResource, IrqEntry, Region, RegionEntry, VfioDeviceView } from '../model/types.js'
 import { capsLines } from './text-caps.js'
+import { hwInfoDataLines } from './text-hwinfo.js'
 import { dtIrqLines, dtRegionLines } from './text-devicetree.js'
 import { bracket, compactRegionFlags, errorLines, formatError, formatSize, hasFlag, hex, isQuirk, plural, quirkText } from './format.js'
 import type { Style } from './style.js'
@@ -139,14 +140,15 @@ function featureLines(v: VfioDeviceView, view: ViewOptions, style: Style, ind: s
   return lines
 }
 
-function iommufdLines(device: Device, v: VfioDeviceView, style: Style, ind: string): string[] {
+function iommufdLines(device: Device, v: VfioDeviceView, view: ViewOptions, style: Style, ind: string): string[] {
   const where = `${ind}${style.label('Via:')} cdev ${style.addr(device.cdev ?? '?')} + /dev/iommu`
   if (v.iommufd === null) return [where]
   const hw = v.iommufd.hwInfo
   const info = hw.ok
     ? `IOMMU ${hw.value.typeName}${hw.value.capabilityNames.length > 0 ? ` ${bracket(hw.value.capabilityNames)}` : ''}${hw.value.maxPasidLog2 > 0 ? `, PASID ${hw.value.maxPasidLog2} bits` : ''}`
     : style.bad(`IOMMU_GET_HW_INFO: ${hw.error.code}`)
-  return [`${where}, devid ${v.iommufd.devid}, ${info}`]
+  const data = hw.ok && view.verbose >= 2 ? hwInfoDataLines(hw.value.data, hw.value.typeName, style, `${ind}  `) : []
+  return [`${where}, devid ${v.iommufd.devid}, ${info}`, ...data]
 }
 
 /** -vv: region layout pictures (sparse mmap, MSI-X) and which config ranges vfio-pci virtualizes. */
@@ -170,7 +172,7 @@ export function vfioLines(device: Device, v: VfioDeviceView, view: ViewOptions, 
   const lines: string[] = []
   const raw = view.verbose >= 3 ? ` ${hex(v.flags)}` : ''
   lines.push(`${ind}${style.label('VFIO:')} flags${raw} ${bracket(v.flagNames)}, ${plural(v.numRegions, 'region')}, ${plural(v.numIrqs, 'IRQ')}`)
-  if (v.via === 'cdev') lines.push(...iommufdLines(device, v, style, ind))
+  if (v.via === 'cdev') lines.push(...iommufdLines(device, v, view, style, ind))
   if (view.verbose >= 2) lines.push(...capsLines(v.caps, view, style, `${ind}  cap `))
   lines.push(...regionsLines(device, v.regions, view, style, ind))
   if (view.verbose >= 2) lines.push(...layoutAndConfigLines(v, style, ind))

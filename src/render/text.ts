@@ -4,7 +4,7 @@ import type { Inventory } from '../model/types.js'
 import { devNodeString, plural } from './format.js'
 import { append } from './lines.js'
 import type { Style } from './style.js'
-import { deviceDetail, deviceLine } from './text-device.js'
+import { deviceDetail, deviceLine, kernelLines } from './text-device.js'
 import { deviceDiagnosisLines, groupDiagnosis, groupDiagnosisLines, holderSuffix } from './text-diagnose.js'
 import { groupDetail, groupHeader } from './text-group.js'
 import { NO_OPEN_NOTE, hostProblemLines } from './text-host.js'
@@ -46,6 +46,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
     for (const d of g.devices) {
       block.push(deviceLine(d, g, view, style))
       if (view.verbose >= 1) append(append(block, deviceDetail(d, g, view, style)), deviceDiagnosisLines(d, diag, view, style))
+      if (view.kernel === true) append(block, kernelLines(d, style))
     }
     blocks.push(block)
   }
@@ -54,6 +55,7 @@ export function renderText(input: Inventory, view: ViewOptions, style: Style): s
     for (const d of inv.ungrouped) {
       block.push(deviceLine(d, null, view, style))
       if (view.verbose >= 1) append(block, deviceDetail(d, null, view, style))
+      if (view.kernel === true) append(block, kernelLines(d, style))
     }
     blocks.push(block)
   }

@@ -8,6 +8,8 @@ export interface ViewOptions {
   numeric: 0 | 1 | 2
   /** Tree renderer: ASCII connectors instead of box-drawing characters. */
   ascii?: boolean
+  /** -k: "Kernel driver in use:" and "Kernel modules:" under each device, as lspci -k. */
+  kernel?: boolean
   /** A --from replay: what the run did is what the recording did ("the recording opened ..."). */
   recorded?: boolean
 }

@@ -1,6 +1,7 @@
 // The snapshot document as held in memory (version 1, flat) and the helpers every version shares:
 // what format.ts (parse, check) and compact.ts (version 2) both build on.
 import { EnvironmentError } from '../errors.js'
+import type { IoctlArg } from '../kernel/sys.js'
 
 export const SNAPSHOT_FORMAT = 'lsvfio-snapshot'
 /** Version 1 is the flat form below, as held in memory and as early files were written; --save writes
@@ -13,7 +14,7 @@ export type FsEntry = { v: string | null } | { e: string }
 export interface IoctlEntry {
   /** the result: ≥ 0, or -errno */
   r: number
-  /** the argument buffer after the call, hex (kind 'buf' only) */
+  /** the argument buffer after the call, hex (kind 'buf'; for 'bufptr' the struct then the data buffer) */
   out?: string
 }
 
@@ -61,7 +62,7 @@ export function snapshotHeader(x: Record<string, unknown>): { format: typeof SNA
   }
 }
 
-export function argKey(arg: { kind: 'none' } | { kind: 'int'; value: number } | { kind: 'buf'; buf: Uint8Array } | { kind: 'str'; value: string }): string {
+export function argKey(arg: IoctlArg): string {
   switch (arg.kind) {
     case 'none':
       return 'none'
@@ -71,5 +72,8 @@ export function argKey(arg: { kind: 'none' } | { kind: 'int'; value: number } | 
       return `buf ${toHex(arg.buf)}`
     case 'str':
       return `str ${arg.value}`
+    case 'bufptr':
+      // The data buffer goes in as zeros: its length is the question.
+      return `bufptr ${toHex(arg.buf)} ${arg.data.length}`
   }
 }

@@ -5,6 +5,7 @@
 // names of the users and groups the run shows (never the passwd or group file). Anything else read
 // (a path added later and not listed here) is left out: a replay sees it as unknown (ENODATA).
 import { vfioLinkTarget } from '../inspect/holders.js'
+import { aliasLinesFor } from '../inspect/modules.js'
 import { IOMMU_VFIO_PARAM, parseCmdline, qemuName } from '../inspect/proc.js'
 import type { FsEntry, SnapshotDoc } from './doc.js'
 
@@ -125,6 +126,7 @@ export function finish(doc: SnapshotDoc): SnapshotDoc {
     }
     fs[k] = out
   }
+  reduceAliasIndex(fs)
   for (const [file, want] of [
     ['/etc/passwd', uids],
     ['/etc/group', gids],
@@ -139,6 +141,21 @@ export function finish(doc: SnapshotDoc): SnapshotDoc {
     fs[`text ${file}`] = { v: kept.join('') }
   }
   return { ...doc, fs }
+}
+
+/** The kernel's alias index (a megabyte, public) down to the entries that match a device the run read
+ * the modalias of: a replay of -k finds the same modules. */
+function reduceAliasIndex(fs: Record<string, FsEntry>): void {
+  const aliases: string[] = []
+  for (const k in fs) {
+    const e = fs[k] as FsEntry
+    if (/^text \/sys\/bus\/[^/]+\/devices\/[^/]+\/modalias$/.test(k) && 'v' in e && e.v !== null) aliases.push(e.v.trim())
+  }
+  for (const k in fs) {
+    const e = fs[k] as FsEntry
+    if (!/^text \/lib\/modules\/[^/]+\/modules\.(alias|builtin\.alias|builtin\.modinfo)$/.test(k) || !('v' in e) || e.v === null) continue
+    fs[k] = { v: aliasLinesFor(e.v, k.endsWith('.modinfo'), aliases) }
+  }
 }
 
 /** Options whose value is a path on the recording host (--save's own path among them). */

@@ -60,6 +60,10 @@ export class RecordingFs implements FsReader {
   }
 }
 
+/** The reply as recorded: the buffer after the call; for 'bufptr' the struct, then the data buffer. */
+const entry = (arg: IoctlArg, r: number): { r: number; out?: string } =>
+  arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : arg.kind === 'bufptr' ? { r, out: toHex(arg.buf) + toHex(arg.data) } : { r }
+
 export class RecordingSys implements Sys {
   private names = new FdNames()
 
@@ -85,9 +89,28 @@ export class RecordingSys implements Sys {
     // New fds are named from the argument as given: the seam below may write into the buffer.
     const given = namingArg(request, arg)
     const r = this.inner.ioctl(fd, request, arg)
-    this.rec.doc.ioctl[key] = arg.kind === 'buf' ? { r, out: toHex(arg.buf) } : { r }
+    this.rec.doc.ioctl[key] = entry(arg, r)
     this.names.after(fd, request, given, r)
     return r
+  }
+
+  /** Recorded when the answer comes, under the key of the fd as it was named when asked. */
+  ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
+    const key = this.names.key(fd, request, arg)
+    const given = namingArg(request, arg)
+    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
+    return answer.then((r) => {
+      this.rec.doc.ioctl[key] = entry(arg, r)
+      this.names.after(fd, request, given, r)
+      return r
+    })
+  }
+
+  closeAsync(fd: number): Promise<void> {
+    this.names.closed(fd)
+    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
+    this.inner.close(fd)
+    return Promise.resolve()
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {

@@ -152,12 +152,17 @@ export class ReplaySys implements Sys {
   ioctl(fd: number, request: number, arg: IoctlArg): number {
     // A recorded reply is as long as its request: a longer request (a reply that claimed a huge argsz)
     // has no answer, found without hex-encoding the request into a key.
-    if (arg.kind === 'buf' && arg.buf.length > (this.longest ??= this.a.longestReply())) return -ENODATA
+    const asked = arg.kind === 'buf' ? arg.buf.length : arg.kind === 'bufptr' ? arg.buf.length + arg.data.length : 0
+    if (asked > (this.longest ??= this.a.longestReply())) return -ENODATA
     const e = this.a.ioctl(...this.names.keyParts(fd, request, arg))
     if (e === undefined) return -ENODATA
     // Name new fds from the arguments as given, before the recorded reply (with its fd numbers) lands.
     const given = namingArg(request, arg)
     if (arg.kind === 'buf' && e.out !== undefined) arg.buf.set(e.out.subarray(0, arg.buf.length))
+    if (arg.kind === 'bufptr' && e.out !== undefined) {
+      arg.buf.set(e.out.subarray(0, arg.buf.length))
+      arg.data.set(e.out.subarray(arg.buf.length, arg.buf.length + arg.data.length))
+    }
     let r = e.r
     // A recorded new fd (GET_DEVICE_FD) becomes a fresh number of ours.
     if (r >= 0 && arg.kind === 'str') r = this.next++

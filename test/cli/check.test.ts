@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseArgs } from '../../src/cli/program.js'
+import { buildProgram, completionSpec, parseArgs } from '../../src/cli/program.js'
 import { UsageError } from '../../src/errors.js'
 import { CHECK_EXIT, CHECK_EXIT_HELP } from '../../src/cli/exit.js'
 import { proc, rawLinks, self } from '../helpers/fake-proc.js'
@@ -36,7 +36,7 @@ describe('parseArgs: check and completion', () => {
     expect(() => parseArgs(['--from', 'x.json', 'completion', 'bash'], '0')).toThrow(/cannot go before "completion"/)
     expect(() => parseArgs(['check', '01:00.0', '-s', '02:00.0'], '0')).toThrow(/either as an argument or with -s/)
     expect(() => parseArgs(['check', '-v'], '0')).toThrow(/unknown option '-v' \(see lsvfio check --help\)/)
-    expect(() => parseArgs(['completion', 'fish'], '0')).toThrow(/Allowed choices are bash, zsh/)
+    expect(() => parseArgs(['completion', 'tcsh'], '0')).toThrow(/Allowed choices are bash, zsh, fish/)
     expect(() => parseArgs(['chekc'], '0')).toThrow(UsageError)
   })
 
@@ -59,7 +59,7 @@ describe('documentation', () => {
       expect(man, kind).toMatch(new RegExp(`^\\.B ${code}\\n${kind}:`, 'm'))
       expect(readme, kind).toMatch(new RegExp(`^\\| ${code} \\| ${kind}:`, 'm'))
     }
-    expect(man).toContain('.SS lsvfio completion bash|zsh')
+    expect(man).toContain('.SS lsvfio completion bash|zsh|fish')
   })
 })
 
@@ -128,7 +128,7 @@ describe('completion scripts', () => {
     expect(bashComplete(s, 'lsvfio check --j')).toEqual(['--json'])
     // The listing's options are not offered after check.
     expect(bashComplete(s, 'lsvfio check --tr')).toEqual([])
-    expect(bashComplete(s, 'lsvfio completion ')).toEqual(['bash', 'zsh'])
+    expect(bashComplete(s, 'lsvfio completion ')).toEqual(['bash', 'zsh', 'fish'])
     // Every option the program has is in the script.
     for (const o of ['--tree', '--json', '--verbose', '--hexdump', '--read-region', '--no-open', '--via', '--save', '--from', '--sysfs-root', '--slot', '--driver']) expect(s).toContain(o)
   })
@@ -140,6 +140,40 @@ describe('completion scripts', () => {
     expect(got).toContain(first.slice(first.lastIndexOf(':') + 1))
     expect(got.every((g) => !g.includes(':'))).toBe(true)
   })
+
+  it('fish: every option of the listing and of each subcommand, each under its own condition', () => {
+    const s = script('fish')
+    const p = buildProgram('0')
+    const specs = completionSpec(p)
+    for (const o of specs.options) expect(s, o.long ?? '').toMatch(new RegExp(`^complete -c lsvfio -n 'not __fish_seen_subcommand_from check metrics nfd completion'.* -l ${(o.long ?? '').slice(2)} `, 'm'))
+    for (const c of specs.commands) for (const o of c.options) expect(s, `${c.name} ${o.long ?? ''}`).toMatch(new RegExp(`^complete -c lsvfio -n '__fish_seen_subcommand_from ${c.name}'.* -l ${(o.long ?? '').slice(2)} `, 'm'))
+    // every quote in a description is escaped: the script is whole single-quoted words
+    for (const l of s.split('\n').filter((x) => x.startsWith('complete '))) expect(l.replace(/\\[\\']/g, '').split("'").length % 2, l).toBe(1)
+  })
+
+  const fish = spawnSync('fish', ['--version']).status === 0
+  it.skipIf(!fish)('fish: parses, and completes values, subcommands and check options in a real fish', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsvfio-fish-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const file = path.join(dir, 'lsvfio.fish')
+    writeFileSync(file, script('fish'))
+    expect(spawnSync('fish', ['-n', file]).status).toBe(0)
+    // complete -C: what fish offers for a command line, one "candidate<TAB>description" per line
+    const offered = (line: string): string[] =>
+      spawnSync('fish', ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', file, line], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t')[0] ?? '')
+    expect(offered('lsvfio --color ')).toEqual(['always', 'auto', 'never'])
+    expect(offered('lsvfio --via c')).toEqual(['cdev'])
+    expect(offered('lsvfio ch')).toEqual(['check'])
+    expect(offered('lsvfio completion ')).toEqual(['bash', 'fish', 'zsh'])
+    expect(offered('lsvfio check --o')).toEqual(['--open'])
+    expect(offered('lsvfio check --tr')).toEqual([])
+    expect(offered('lsvfio --ke')).toEqual(['--kernel'])
+    expect(offered('lsvfio metrics --')).not.toContain('--tree')
+    expect(offered(`lsvfio --from ${path.join(dir, 'lsvfio.f')}`)).toEqual([file])
+  }, 20_000)
 
   const zsh = spawnSync('zsh', ['--version']).status === 0
   it.skipIf(!zsh)('zsh: parses, registers, and completes values and check options in a real zsh', () => {

@@ -62,6 +62,14 @@ describe.runIf(existsSync(path.join(REPO, 'dist/cli/main.js')))('through the bin
     expect(lsvfio('--from', SNAP, '--json').stdout.startsWith('{')).toBe(true)
   })
 
+  it('check says it is a replay too (text only: JSON stays the document, -q prints nothing)', () => {
+    const r = lsvfio('--from', SNAP, 'check')
+    const created = (JSON.parse(readFileSync(SNAP, 'utf8')) as { created: string }).created.replace('T', ' ').slice(0, 19)
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([`Replay of ${SNAP}: recorded ${created} UTC by lsvfio 0.1.0 on kernel 6.12.117+deb12-amd64; nothing on this host was read or opened`, '', expect.stringMatching(/^0000:00:03\.0  ready/)])
+    expect(lsvfio('--from', SNAP, 'check', '--json').stdout.startsWith('{')).toBe(true)
+    expect(lsvfio('--from', SNAP, 'check', '-q').stdout).toBe('')
+  })
+
   it('--save to a path that cannot be written: the listing, then one line with the path and the reason, exit 1', () => {
     const t = makeTree({
       '/sys/class/iommu/dmar0/uevent': '',

@@ -71,7 +71,7 @@ describe('bin/load.cjs', () => {
     expect(existsSync(out)).toBe(false)
   })
 
-  it('a corrupt cache gives the normal output (V8 rejects it), and the user gets a good one', () => {
+  it('a corrupt cache gives the normal output (its checksum does not match), and the user gets a good one', () => {
     const d = copy()
     const cache = path.join(d, 'dist/cli/lsvfio.cache')
     const b = readFileSync(cache)

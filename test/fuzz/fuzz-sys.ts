@@ -113,7 +113,8 @@ export class FuzzSys implements Sys {
     this.calls++
     const real = this.inner?.ioctl(fd, request, arg) ?? 0
     if (!this.distort()) return real
-    if (arg.kind === 'buf') corrupt(this.rng, arg.buf, this.calls)
+    if (arg.kind === 'buf' || arg.kind === 'bufptr') corrupt(this.rng, arg.buf, this.calls)
+    if (arg.kind === 'bufptr') corrupt(this.rng, arg.data, this.calls)
     switch (this.rng.int(5)) {
       case 0:
         return -this.rng.pick(ERRNOS)

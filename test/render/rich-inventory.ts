@@ -1,6 +1,8 @@
 // An inventory that exercises every corner of the model at once: every InfoCap kind, every probe state,
 // an ungrouped device, cdev and NUMA facts. For the JSON contract test and the -vvv golden.
-import type { InfoCap, Inventory } from '../../src/model/types.js'
+import { hwCapabilityNames } from '../../src/kernel/abi/flags.js'
+import { decodeHwInfoData } from '../../src/kernel/abi/hw-info.js'
+import type { HwInfo, InfoCap, Inventory, Probe } from '../../src/model/types.js'
 import {
   DEV,
   REGION,
@@ -117,9 +119,33 @@ export function kitchenSinkInventory(): Inventory {
   })
 }
 
+/** The cdev path with IOMMU_GET_HW_INFO's data: SMMUv3 registers in full, VT-d cut short, a failed ask. */
+export function cdevInventory(): Inventory {
+  const smmu = new Uint8Array(40)
+  const dv = new DataView(smmu.buffer)
+  ;[0x0c0c_3017, 0x0e73_0410, 0, 0x0400, 0, 0x0000_0075].forEach((v, i) => dv.setUint32(8 + 4 * i, v, true))
+  dv.setUint32(36, 1, true)
+  const vtd = new Uint8Array(16)
+  new DataView(vtd.buffer).setBigUint64(8, 0xd2008c22260206n | (1n << 38n), true)
+  const hw = (type: number, bytes: Uint8Array, asked: number, caps: bigint): Probe<HwInfo> =>
+    ok({ type, typeName: type === 1 ? 'intel-vtd' : 'arm-smmuv3', capabilities: caps, capabilityNames: hwCapabilityNames(caps), maxPasidLog2: 0, dataLen: asked, data: ok({ asked, kernelLen: bytes.length, bytes, ...decodeHwInfoData(type, bytes, bytes.length) }) })
+  const dev = (address: string, n: number, hwInfo: Probe<HwInfo>) =>
+    device({ address, driver: 'vfio-pci', cdev: `/dev/vfio/devices/vfio${n}`, vfio: ok(vfioView({ via: 'cdev', iommufd: { devid: n + 1, hwInfo } })) })
+  const failedData: Probe<HwInfo> = ok({ type: 1, typeName: 'intel-vtd', capabilities: 0n, capabilityNames: [], maxPasidLog2: 0, dataLen: 24, data: failed({ op: 'IOMMU_GET_HW_INFO data', errno: 14, code: 'EFAULT', path: '/dev/iommu' }) })
+  return inventory({
+    groups: [
+      group({
+        id: 50,
+        devices: [dev('0000:50:00.0', 0, hw(2, smmu, 40, 0x9n)), dev('0000:50:00.1', 1, hw(1, vtd, 24, 0x20n)), dev('0000:50:00.2', 2, failedData)],
+      }),
+    ],
+  })
+}
+
 /** Every inventory the renderers are tested with. */
 export function allInventories(): Record<string, Inventory> {
   return {
+    cdev: cdevInventory(),
     vm: vmInventory(),
     arm: armNoiommuInventory(),
     sink: kitchenSinkInventory(),

@@ -4,7 +4,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
-import { REPO, VM_DIR, vmAvailable } from './harness.js'
+import { compareHwInfoData } from './compare-hwinfo.js'
+import { Ledger } from './compare.js'
+import { readOut, REPO, VM_DIR, vmAvailable } from './harness.js'
+import { loadWitness } from './witness.js'
 import { passiveEvidence, passiveReport, type PassiveEvidence } from './passive.js'
 import { closed } from '../helpers/schema.js'
 import { compareAll, runLsvfio, runLsvfioMode } from './run-lsvfio.js'
@@ -144,6 +147,12 @@ describe.skipIf(!modesReady)(`lsvfio on rebuilt VFIO modules${modesReady ? '' : 
         const led = await compareAll({ ...run, doc: cdev.doc }, kernel)
         expect(led.mismatches, led.report()).toEqual([])
         expect([cdev.rc, rest(cdev.stderr)]).toEqual([0, ''])
+        // IOMMU_GET_HW_INFO's VT-d registers against sysfs intel-iommu/cap, ecap and the DMAR boot line.
+        const hw = new Ledger()
+        compareHwInfoData(hw, cdev.doc, await loadWitness(run.boot.outDir), await readOut(run.boot.outDir, 'dmesg.txt'), kernel)
+        console.log(`[vm] ${kernel} cdev hw_info data: ${hw.report()}`)
+        expect(hw.mismatches, hw.report()).toEqual([])
+        expect(hw.devices.size).toBe(devs.length)
         // The predictions against the cdev path's kernel answers, and the default run of the same boot.
         const ev = await passiveEvidence(run.boot.outDir, cdev.doc)
         console.log(passiveReport(kernel, 'cdev', ev))

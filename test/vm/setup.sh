@@ -38,7 +38,7 @@ for k in "${KERNELS[@]}"; do
 done
 
 # ---------------------------------------------------------------- 1. host packages
-PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh mdevctl strace)  # zsh: the completion test; mdevctl: the mdev witness; strace: the passive run's witness
+PKGS=(qemu-system-x86 busybox-static kmod pciutils linux-libc-dev gcc libc6-dev xz-utils zsh fish mdevctl strace)  # zsh, fish: the completion tests; mdevctl: the mdev witness; strace: the passive run's witness
 APT_UPDATED=0
 apt_update() { [ $APT_UPDATED = 1 ] || { apt-get update -q >&2; APT_UPDATED=1; }; }
 

@@ -394,6 +394,7 @@ interface RawDevice {
   driver: string | null
   driverOverride: Raw
   iommuGroup: string | null
+  iommu?: string | null
   resetMethod: Raw
   irq: Raw
   enable: Raw
@@ -424,6 +425,7 @@ interface RawWitness {
   devVfioDevices: DevNode[] | null
   devIommu: DevNode | null
   iommufd?: { sysModule: boolean; moduleFile: boolean }
+  iommus?: { name: string; cap: Raw; ecap: Raw }[]
 }
 
 export interface WitnessDevice {
@@ -439,6 +441,8 @@ export interface WitnessDevice {
   driver: string | null
   driverOverride: string | null
   iommuGroup: number | null
+  /** the IOMMU unit (dmar0 …); undefined in witnesses that predate it */
+  iommu: string | null | undefined
   /** sysfs reset_method, split; [] when the attribute is absent (no method) */
   resetMethods: string[]
   irq: number | null
@@ -470,6 +474,8 @@ export interface Witness {
   devIommu: DevNode | null
   /** undefined in witnesses that predate it */
   iommufd: { sysModule: boolean; moduleFile: boolean } | undefined
+  /** IOMMU units with the VT-d CAP/ECAP sysfs shows (null: not VT-d); undefined in older witnesses */
+  iommus: { name: string; cap: bigint | null; ecap: bigint | null }[] | undefined
 }
 
 function str(v: Raw): string | null {
@@ -500,6 +506,7 @@ export function parseWitness(json: string): Witness {
       driver: d.driver,
       driverOverride: override === '(null)' ? null : override,
       iommuGroup: d.iommuGroup === null ? null : Number(d.iommuGroup),
+      iommu: d.iommu,
       resetMethods: reset === null || reset === '' ? [] : reset.split(' '),
       irq: num(d.irq),
       resources: res.map((l, i) => parseSysfsResourceLine(l, i)),
@@ -535,7 +542,14 @@ export function parseWitness(json: string): Witness {
     devVfioDevices: raw.devVfioDevices,
     devIommu: raw.devIommu,
     iommufd: raw.iommufd,
+    iommus: raw.iommus?.map((u) => ({ name: u.name, cap: hexReg(u.cap), ecap: hexReg(u.ecap) })),
   }
+}
+
+/** intel-iommu's cap/ecap attributes: "%llx" */
+function hexReg(v: Raw): bigint | null {
+  const s = str(v)
+  return s !== null && /^[0-9a-f]+$/.test(s) ? BigInt(`0x${s}`) : null
 }
 
 export async function loadWitness(outDir: string): Promise<Witness> {

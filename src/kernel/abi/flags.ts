@@ -23,7 +23,7 @@ const IOMMU_INFO_FLAGS: BitTable = ['pgsizes', 'caps']
 const HOT_RESET_FLAGS: BitTable = ['dev-id', 'dev-id-owned']
 const MIGRATION_FLAGS: BitTable = ['stop-copy', 'p2p', 'pre-copy']
 const ATOMIC_COMP_FLAGS: BitTable = ['comp32', 'comp64', 'comp128']
-const HW_CAP_FLAGS: BitTable = ['dirty-tracking', 'pci-pasid-exec', 'pci-pasid-priv']
+const HW_CAP_FLAGS: BitTable = ['dirty-tracking', 'pci-pasid-exec', 'pci-pasid-priv', 'pci-ats-not-supported']
 
 export const deviceFlagNames = (n: number): string[] => bitNames(DEVICE_FLAGS, n)
 export const regionFlagNames = (n: number): string[] => bitNames(REGION_FLAGS, n)
@@ -127,7 +127,7 @@ const MIG_STATES = ['error', 'stop', 'running', 'stop-copy', 'resuming', 'runnin
 export const migStateName = (n: number): string => at(MIG_STATES, n) ?? `state${n}`
 
 const HW_INFO_TYPES = ['none', 'intel-vtd', 'arm-smmuv3', 'tegra241-cmdqv', 'amd']
-/** enum iommu_hw_info_type (AMD = 4 is in flight upstream); unknown → "type<N>". */
+/** enum iommu_hw_info_type; unknown → "type<N>". */
 export const hwInfoTypeName = (n: number): string => at(HW_INFO_TYPES, n) ?? `type${n}`
 
 // ---- capability ids, per namespace ----

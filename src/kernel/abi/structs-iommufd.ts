@@ -24,6 +24,10 @@ export function decodeBindIommufd(b: Uint8Array): { argsz: number; flags: number
 
 // ---- iommu_hw_info (40; 32 in 6.6 headers) ----
 
+/** The most bytes of type-specific data lsvfio asks for: the vendor structs are 8 to 40 bytes, so a
+ * data_len above this is a reply that makes no sense. */
+export const HW_INFO_DATA_MAX = 4096
+
 export function encodeHwInfo(devId: number, dataLen = 0, dataUptr = 0n, size = 40): Uint8Array {
   const { buf, dv } = alloc(size, 24)
   dv.setUint32(8, devId >>> 0, true)

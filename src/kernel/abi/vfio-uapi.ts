@@ -307,10 +307,13 @@ export const IOMMU_HW_INFO_TYPE_DEFAULT = 0
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2
 export const IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3
+export const IOMMU_HW_INFO_TYPE_AMD = 4
 export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0
+export const IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI = 1 << 0
 export const IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0
 export const IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1
 export const IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2
+export const IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3
 
 // ---- VFIO_DEVICE_QUERY_GFX_PLANE (struct vfio_device_gfx_plane_info, 64 bytes; flags above) ----
 /** DRM_PLANE_TYPE_PRIMARY (drm_plane_type in the request) */

@@ -55,6 +55,10 @@ export interface Arm64BootOptions {
   dtb?: 'custom' | 'qemu'
   /** extra QEMU arguments (devices) */
   qemuArgs?: readonly string[]
+  /** extra -machine virt properties, e.g. 'iommu=smmuv3,gic-version=3' (only with dtb 'qemu' or firmware 'uefi') */
+  machine?: string
+  /** 'uefi': boot through EDK2 (qemu-efi-aarch64) so the kernel takes QEMU's ACPI tables (IORT) instead of a DT */
+  firmware?: 'uefi'
   /** per attempt; default 120 s */
   timeoutMs?: number
   memoryMb?: number
@@ -93,6 +97,12 @@ export function arm64Available(): { ok: boolean; why: string } {
   if (!existsSync(path.join(ARM64_DIR, 'READY'))) missing.push(`no arm64 kernel/modules/node in ${ARM64_DIR}`)
   if (missing.length === 0) return { ok: true, why: `ready: ${kernelVersion()}` }
   return { ok: false, why: `${missing.join('; ')} (run: bash test/vm/arm64/setup.sh)` }
+}
+
+/** QEMU's EDK2 build for virt (Debian qemu-efi-aarch64), or null when it is not installed. */
+export const UEFI_FIRMWARE = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd'
+export function uefiAvailable(): { ok: boolean; why: string } {
+  return existsSync(UEFI_FIRMWARE) ? { ok: true, why: UEFI_FIRMWARE } : { ok: false, why: `no ${UEFI_FIRMWARE} (apt package qemu-efi-aarch64; run: bash test/vm/arm64/setup.sh)` }
 }
 
 export function kernelVersion(): string {
@@ -142,8 +152,8 @@ export function ensureInitramfs(): Promise<{ path: string; ms: number | null }> 
   return cached('initramfs', 'cpio', inputs, (out) => run('bash', [path.join(HERE, 'mkinitramfs.sh'), '-o', out]))
 }
 
-function machineArgs(memoryMb: number): string[] {
-  return [...MACHINE, '-m', String(memoryMb)]
+function machineArgs(memoryMb: number, machine?: string): string[] {
+  return [...MACHINE.map((a) => (a === 'virt' && machine !== undefined ? `virt,${machine}` : a)), '-m', String(memoryMb)]
 }
 
 export function ensureDtb(memoryMb: number): Promise<{ path: string; ms: number | null }> {
@@ -168,6 +178,8 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
   const scenario = path.resolve(REPO, opts.scenario)
   if (!existsSync(scenario)) throw new Error(`scenario not found: ${scenario}`)
   const initramfs = await ensureInitramfs()
+  if ((opts.machine !== undefined || opts.firmware !== undefined) && opts.dtb !== 'qemu') throw new Error("machine properties and UEFI need dtb: 'qemu' (the custom DTB is dumped without them)")
+  if (opts.firmware === 'uefi' && !uefiAvailable().ok) throw new Error(`arm64 UEFI boot not available: ${uefiAvailable().why}`)
   const dtb = opts.dtb === 'qemu' ? null : await ensureDtb(memoryMb)
   await pruneRuns(path.join(ARM64_DIR, 'runs')).catch(() => undefined) // housekeeping only
 
@@ -186,7 +198,9 @@ export async function bootArm64(opts: Arm64BootOptions): Promise<Arm64BootResult
   const cmdline = ['console=ttyAMA0', 'panic=-1', 'loglevel=4', ...guestArgs({ scenario, envFile, outDir, repo: REPO, bind: bind.join(','), timeoutMs, margin: 15 })]
 
   const args = [
-    ...machineArgs(memoryMb),
+    ...machineArgs(memoryMb, opts.machine),
+    // EDK2 loads -kernel/-initrd through fw_cfg and hands the kernel ACPI tables, not a DT
+    ...(opts.firmware === 'uefi' ? ['-bios', UEFI_FIRMWARE] : []),
     '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
     '-semihosting-config', 'enable=on,target=native,userspace=on',
     '-kernel', path.join(ARM64_DIR, 'kernel', 'vmlinuz'), '-initrd', initramfs.path,

@@ -12,6 +12,7 @@
 #   kernel/      root/ (vmlinuz, config, the 9p/netfs/vfio-pci modules of the deb), vmlinuz, modules -> root/.../KVER/kernel,
 #                KVER, PACKAGES, LAYOUT, .complete
 #   kmod/KVER/   vfio.ko vfio-platform-base.ko vfio-platform.ko vfio-amba.ko (debug info stripped), .complete
+#   iommu/KVER/  vfio_iommu_type1.ko of the deb (decompressed; loaded only by the SMMU boots), .complete
 #   node/        bin/node (stripped), lib/ (glibc + libstdc++ from the cross toolchain), koromix/koffi-linux-arm64/, VERSION
 #   bin/         busybox (static arm64), semiexit (static arm64)
 #   READY        KVER, node and koffi versions: written last, read by harness.ts
@@ -42,7 +43,8 @@ exec 8>"$A/.lock"; flock 8
 
 # ---------------------------------------------------------------- 1. host packages
 PKGS=(qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-      libstdc++6-arm64-cross device-tree-compiler xz-utils kmod make busybox-static)
+      libstdc++6-arm64-cross device-tree-compiler xz-utils kmod make busybox-static
+      qemu-efi-aarch64)   # EDK2 for the ACPI (IORT) boot of smmu.test.ts
 install_packages() {
     local missing=() p installed
     installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PKGS[@]}" 2>/dev/null || true)
@@ -208,6 +210,26 @@ X
     rm -rf "$kb" "$DEBS"/linux-headers-* "$DEBS"/linux-kbuild-* "$DEBS"/linux-source-*   # ~400 MB
 }
 step "vfio modules" build_modules
+
+# ---------------------------------------------------------------- 4b. the IOMMU backend for the SMMU boots
+# vfio_iommu_type1.ko of the same deb, for the boots with a real SMMU (smmu.test.ts); kept apart from
+# kernel/ so the default boot's module set and initramfs stay as they are
+fetch_type1() {
+    local out=$A/iommu/$KVER t f
+    if [ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$KPKG=$KV" ]; then
+        log "vfio_iommu_type1: $KVER up to date"; return 0
+    fi
+    step "  download $KPKG" download "$KPKG=$KV"
+    t=$(mktemp -d)
+    dpkg-deb --fsys-tarfile "$(deb_of "$KPKG")" | tar -x -C "$t" --wildcards '*/kernel/drivers/vfio/vfio_iommu_type1.ko*'
+    f=$(find "$t" -name 'vfio_iommu_type1.ko*' | head -1)
+    [ -n "$f" ] || die "no vfio_iommu_type1 in $KPKG"
+    rm -rf "$out"; mkdir -p "$out"
+    case $f in *.xz) xz -dc "$f" > "$out/vfio_iommu_type1.ko" ;; *.zst) zstd -qdc "$f" > "$out/vfio_iommu_type1.ko" ;; *) cp "$f" "$out/" ;; esac
+    rm -rf "$t"; rm -f "$(deb_of "$KPKG")"
+    echo "$KPKG=$KV" > "$out/.complete"
+}
+step "vfio_iommu_type1 (SMMU boots)" fetch_type1
 
 # ---------------------------------------------------------------- 5. busybox + semihosting exit
 guest_bins() {

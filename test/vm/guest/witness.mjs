@@ -61,6 +61,8 @@ function device(bdf) {
     driver: base(path.join(d, 'driver')),
     driverOverride: text(path.join(d, 'driver_override')),
     iommuGroup: base(path.join(d, 'iommu_group')),
+    /** the IOMMU unit it sits behind (dmar0 …) */
+    iommu: base(path.join(d, 'iommu')),
     resetMethod: text(path.join(d, 'reset_method')),
     irq: text(path.join(d, 'irq')),
     enable: text(path.join(d, 'enable')),
@@ -125,6 +127,12 @@ const doc = {
   devVfio: devNodes('/dev/vfio'),
   devVfioDevices: devNodes('/dev/vfio/devices'),
   devIommu: fs.existsSync('/dev/iommu') ? devNode('/dev', 'iommu') : null,
+  /** IOMMU units; VT-d ones with their CAP and ECAP registers as intel-iommu prints them (hex, no 0x) */
+  iommus: (list('/sys/class/iommu') ?? []).map((name) => ({
+    name,
+    cap: text(`/sys/class/iommu/${name}/intel-iommu/cap`),
+    ecap: text(`/sys/class/iommu/${name}/intel-iommu/ecap`),
+  })),
   /** iommufd: in /sys/module (loaded or built in), and whether its module file is installed for this kernel */
   iommufd: {
     sysModule: fs.existsSync('/sys/module/iommufd'),
