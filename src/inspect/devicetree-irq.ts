@@ -144,6 +144,18 @@ function readKernelIrqs(fs: FsReader): IrqDesc[] {
   const known = kernelIrqs.get(fs)
   if (known !== undefined) return known
   const out: IrqDesc[] = []
+  try {
+    collect(fs, out)
+  } catch (e: unknown) {
+    // unreadable (or a snapshot from before it was recorded): no mapping is known
+    if (!(e instanceof FsError)) throw e
+    out.length = 0
+  }
+  kernelIrqs.set(fs, out)
+  return out
+}
+
+function collect(fs: FsReader, out: IrqDesc[]): void {
   for (const n of fs.list('/sys/kernel/irq') ?? []) {
     if (!/^\d+$/.test(n)) continue
     const hw = fs.readText(`/sys/kernel/irq/${n}/hwirq`)?.trim()
@@ -153,8 +165,6 @@ function readKernelIrqs(fs: FsReader): IrqDesc[] {
     const virq = Number(n)
     out.push({ virq, hwirq: Number(hw), type: fs.readText(`/sys/kernel/irq/${n}/type`)?.trim() || null, chip: chip === '' ? null : chip, actions })
   }
-  kernelIrqs.set(fs, out)
-  return out
 }
 
 /** Whether a chip name can be this controller's: GIC chips are GIC*, not the MSI domains on top of it. */

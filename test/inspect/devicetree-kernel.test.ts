@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { DT_BASE, readDtResources } from '../../src/inspect/devicetree.js'
 import { withKernelIrqs } from '../../src/inspect/devicetree-irq.js'
+import { FsError } from '../../src/inspect/fs.js'
 import { be, DtFs, ROOT, str } from '../helpers/dtfs.js'
 
 const none = new Uint8Array(0)
@@ -162,5 +163,15 @@ describe('interrupts as of_irq_parse_one / of_irq_parse_raw resolve them', () =>
     expect(named).toMatchObject({ kernel: { virq: 25, hwirq: 5 }, source: 'kernel' })
     // two GIC-looking IRQs with one ID (another domain's line 67): no claim
     expect(decode({ ...base, ...irq(40, 67, 'level') })[0]).toMatchObject({ kernel: null, source: 'devicetree' })
+  })
+})
+
+describe('the kernel mapping when /sys/kernel/irq cannot be read', () => {
+  it('is unknown, not an error', () => {
+    const fs = new DtFs({ ...ROOT, ...PL061, ...NESTED }, { '/sys/kernel/irq/7/hwirq': '67\n' })
+    const real = fs.readText.bind(fs)
+    fs.readText = (p: string) => (p.endsWith('/hwirq') ? (() => { throw new FsError('ENODATA', p) })() : real(p))
+    const q = withKernelIrqs(fs, 'a002600.flagged', readDtResources(fs, `${DT_BASE}${FL}/flagged@200,0,200`).interrupts ?? [])
+    expect(q.map((x) => [x.kernel, x.source])).toEqual([[null, 'devicetree'], [null, 'devicetree']])
   })
 })
