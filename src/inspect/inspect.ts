@@ -12,7 +12,7 @@ import { withKernelIrqs } from './devicetree-irq.js'
 import { ModuleIndex, modulesDir, readModalias } from './modules.js'
 import { groupSteps } from './query.js'
 import { runSync, runTogether, type Steps } from './steps.js'
-import { queryCdev } from './query-cdev.js'
+import { cdevSteps } from './query-cdev.js'
 import type { FsReader } from './fs.js'
 import { confirm } from './predict/confirm.js'
 import { predictDevice } from './predict/device.js'
@@ -109,7 +109,8 @@ function* queryOne(b: Begun, g: ScannedGroup, gather: GatherOptions): Steps<Iomm
     return { ...base, status: null, container: null, devices: shown }
   }
   if (useCdev) {
-    const devices = shown.map((d) => (targets.includes(d) && d.cdev !== null ? { ...d, vfio: queryCdev(b.vfio, d.cdev, d, ctx) } : d))
+    const devices: Device[] = []
+    for (const d of shown) devices.push(targets.includes(d) && d.cdev !== null ? { ...d, vfio: yield* cdevSteps(b.vfio, d.cdev, d, ctx) } : d)
     return { ...base, status: null, container: null, devices }
   }
   if (g.node === null) return { ...base, status: null, container: null, devices: shown }

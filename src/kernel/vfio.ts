@@ -279,9 +279,20 @@ export class Vfio {
 
   /** cdev path: binds the device to an iommufd (this opens, and so resets, the device). */
   bindIommufd(cdevFd: number, iommufd: number, path: string): Probe<number> {
+    return this.bindStep(cdevFd, iommufd, path).run()
+  }
+
+  /** BIND_IOMMUFD as a step that may run on a worker thread: on the cdev path vfio-pci opens the device
+   * here, resetting it. */
+  bindStep(cdevFd: number, iommufd: number, path: string): Step<Probe<number>> {
     const buf = encodeBindIommufd(iommufd)
-    const r = this.sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, { kind: 'buf', buf })
-    return r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid)
+    const arg: IoctlArg = { kind: 'buf', buf }
+    const done = (r: number): Probe<number> => (r < 0 ? fail('VFIO_DEVICE_BIND_IOMMUFD', -r, path) : ok(decodeBindIommufd(buf).outDevid))
+    const sys = this.sys
+    return {
+      run: () => done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)),
+      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg).then(done) : Promise.resolve(done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)))),
+    }
   }
 
   /** IOMMU_GET_HW_INFO twice, as the uapi describes: with data_len 0 for the type, the capabilities and

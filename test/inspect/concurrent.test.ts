@@ -11,7 +11,7 @@ import type { Host } from '../../src/inspect/host.js'
 import { ALL } from '../../src/inspect/selection.js'
 import { runSync, runTogether, step } from '../../src/inspect/steps.js'
 import type { IoctlArg, Step, Sys } from '../../src/kernel/sys.js'
-import { VFIO_GROUP_GET_DEVICE_FD } from '../../src/kernel/abi/vfio-uapi.js'
+import { VFIO_DEVICE_BIND_IOMMUFD, VFIO_GROUP_GET_DEVICE_FD } from '../../src/kernel/abi/vfio-uapi.js'
 import { plainStyle } from '../../src/render/style.js'
 import { compactSnapshot } from '../../src/snapshot/compact.js'
 import type { SnapshotDoc } from '../../src/snapshot/doc.js'
@@ -20,7 +20,8 @@ import { Recording, RecordingFs, RecordingSys } from '../../src/snapshot/record.
 import { ReplayFs, ReplaySys } from '../../src/snapshot/replay.js'
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/x86-6.12/snapshot.json')
-const doc = () => validateSnapshot(JSON.parse(readFileSync(FIX, 'utf8')), FIX)
+const CDEV = path.resolve(import.meta.dirname, '../fixtures/x86-6.12-cdev/snapshot.json')
+const doc = (f = FIX) => validateSnapshot(JSON.parse(readFileSync(f, 'utf8')), f)
 
 /** New fds (open, GET_DEVICE_FD) as "fd": their numbers depend on what else is open at that moment. */
 function fdsMasked(d: SnapshotDoc): SnapshotDoc {
@@ -58,7 +59,7 @@ class SlowSys implements Sys {
     )
   }
   ioctlAsync(fd: number, r: number, a: IoctlArg): Promise<number> {
-    if (r === VFIO_GROUP_GET_DEVICE_FD) this.opens++
+    if (r === VFIO_GROUP_GET_DEVICE_FD || r === VFIO_DEVICE_BIND_IOMMUFD) this.opens++
     return this.later(() => this.inner.ioctl(fd, r, a))
   }
   closeAsync(fd: number): Promise<void> {
@@ -101,6 +102,21 @@ describe('inspectConcurrently over the 6.12 fixture', () => {
     expect(slow.closes).toBe(slow.opens)
     // the first device of each opened group is asked for at once
     expect(slow.most).toBeGreaterThanOrEqual(opened)
+  })
+
+  it('on the cdev path too: the binds (where vfio-pci opens the device) wait together, the inventory is the same', async () => {
+    const d = doc(CDEV)
+    const cdev = { ...opts, via: 'cdev' } as const
+    const once = inspect({ fs: new ReplayFs(d), sys: new ReplaySys(d), names: null }, ALL, cdev)
+    const slow = new SlowSys(new ReplaySys(d))
+    const together = await inspectConcurrently({ fs: new ReplayFs(d), sys: slow, names: null }, ALL, cdev)
+    expect(together.inventory).toEqual(once.inventory)
+    const opened = once.inventory.groups.flatMap((g) => g.devices).filter((x) => x.vfio?.ok === true && x.vfio.value.via === 'cdev').length
+    expect(opened).toBeGreaterThanOrEqual(8)
+    expect(slow.opens).toBe(opened)
+    // one device at a time within a group, the groups side by side
+    const groups = once.inventory.groups.filter((g) => g.devices.some((x) => x.vfio?.ok === true)).length
+    expect(slow.most).toBeGreaterThanOrEqual(groups)
   })
 
   it('records the answers a one-by-one run records, and the same file every time, whatever order the calls come back in', async () => {
