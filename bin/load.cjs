@@ -31,7 +31,7 @@ function buildId(/** @type {string} */ text) {
 function bundle() {
   let source
   try {
-    source = fs.readFileSync(bundleFile, 'utf8')
+    source = fs.readFileSync(bundleFile, 'latin1') // ASCII (scripts/bundle.mjs): latin1 is the cheap decoding
   } catch {
     return null
   }

@@ -43,6 +43,10 @@ await build({
   define: { 'import.meta.url': '__lsvfioUrl' },
   banner: { js: "'use strict';\nconst __lsvfioUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [trim],
+  // No comments or indentation: a smaller file to read and compile on every start, and pure ASCII
+  // (esbuild escapes the rest), which bin/load.cjs reads as such.
+  minifyWhitespace: true,
+  charset: 'ascii',
   logLevel: 'warning',
 })
 
@@ -50,6 +54,7 @@ await build({
 // only when the two agree (tsc run alone since leaves main.js without it), and a code cache only when
 // its header names it.
 const source = readFileSync(outfile)
+if (source.some((c) => c > 0x7f)) throw new Error(`bundle: ${outfile} is not ASCII; bin/load.cjs reads it as such`)
 const id = createHash('sha256').update(source).digest('hex').slice(0, 16)
 const trailer = `//# lsvfio-build ${id}\n`
 writeFileSync(outfile, Buffer.concat([source, Buffer.from(trailer)]))

@@ -37,10 +37,14 @@ function baseName(fs: FsReader, path: string): string | null {
 }
 
 /** PCI's resource file: 0x-prefixed hex; AMBA's (amba_bus resource_show) is bare hex with `hex` set. */
+const UNUSED = '0x0000000000000000 0x0000000000000000 0x0000000000000000'
+
 export function parseResources(text: string, hex = false): HostResource[] {
   const out: HostResource[] = []
   const num = (s: string | undefined): bigint => BigInt(hex && s !== undefined && /^[0-9a-f]+$/i.test(s) ? `0x${s}` : (s ?? ''))
   text.split('\n').forEach((line, index) => {
+    // most lines of a PCI device's resource file are unused BARs and windows: no BigInt parsing for them
+    if (line === UNUSED) return void out.push({ index, start: 0n, end: 0n, flags: 0n, size: 0n, kind: 'none', prefetch: false, is64: false })
     const f = line.trim().split(/\s+/)
     if (f.length < 3) return
     let start: bigint, end: bigint, flags: bigint
