@@ -3,6 +3,9 @@
 // parameter; see `lspci -O help`). The marginal cost per device is the slope between two tree sizes,
 // which cancels each tool's fixed start-up. Goal: lsvfio's slope ≤ lspci's.
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { generateTree, type GenTree } from './gen-tree.js'
 import { interleave, NODE, wall } from './measure.js'
 import { describe, profileRun } from './profile.js'
@@ -63,12 +66,16 @@ export function slope(runs: number, sizes: readonly [number, number] = [TREE_SIZ
 
 /** System calls per device of each tool on the tree of n devices (strace -c), when strace is there. */
 function syscalls(root: string, n: number): string {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'lsvfio-bench-strace-')), 'calls.txt')
   const count = (argv: string[]): number | null => {
-    const r = spawnSync('strace', ['-f', '-c', '-o', '/dev/stdout', ...argv], { encoding: 'utf8', maxBuffer: 1 << 28 })
-    const total = /^\S*\s+[\d.]+\s+\d+\s+(?:\d+\s+)?(\d+)\s+(?:\d+\s+)?total$/m.exec(r.stdout)
-    return r.error !== undefined || total === null ? null : Number(total[1])
+    const r = spawnSync('strace', ['-f', '-c', '-o', out, ...argv], { stdio: 'ignore' })
+    if (r.error !== undefined || !existsSync(out)) return null
+    // "100.00  0.125372  10  12240  4514 total": % time, seconds, µs per call, calls, errors
+    const total = readFileSync(out, 'utf8').split('\n').find((l) => l.trim().endsWith(' total'))?.trim().split(/\s+/)
+    return total === undefined || total.length < 5 ? null : Number(total[3])
   }
   const l = count([NODE, 'bin/lsvfio.js', '--no-open', '--sysfs-root', root])
   const c = count(['lspci', '-D', '-k', '-O', `sysfs.path=${root}/sys/bus/pci`])
+  rmSync(path.dirname(out), { recursive: true, force: true })
   return l === null || c === null ? 'syscalls not counted (no strace)' : `strace -c: lsvfio ${(l / n).toFixed(0)} system calls per device, lspci ${(c / n).toFixed(0)}`
 }

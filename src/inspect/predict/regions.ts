@@ -18,7 +18,10 @@ export function smallBars(all: readonly HostResource[]): SmallBars {
   for (const r of all) {
     if (r.kind !== 'mem' || r.size === 0n || r.size >= 0x10000n) continue
     const k = r.start >> 16n
-    m.set(k, [...(m.get(k) ?? []), r])
+    // appended in place: a copy per BAR was quadratic where many BARs share a 64 KiB window
+    const l = m.get(k)
+    if (l === undefined) m.set(k, [r])
+    else l.push(r)
   }
   return m
 }
