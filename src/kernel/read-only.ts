@@ -5,7 +5,7 @@ import { gfxPlaneFlags } from './abi/gfx.js'
 import { HW_INFO_DATA_MAX } from './abi/structs-iommufd.js'
 import * as U from './abi/vfio-uapi.js'
 import { FdTable, namingArg, type FdKind } from './fd-table.js'
-import type { IoctlArg, Sys } from './sys.js'
+import { closeLater, ioctlLater, type IoctlArg, type Sys } from './sys.js'
 
 // Container attach steps are allowed: GET_DEVICE_FD needs SET_CONTAINER + SET_IOMMU (docs/vfio-abi.md, Group).
 const ALLOWED: Record<FdKind, readonly number[]> = {
@@ -80,8 +80,7 @@ export class ReadOnlySys implements Sys {
   ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
     this.allow(fd, request, arg)
     const given = namingArg(request, arg)
-    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
-    return answer.then((r) => {
+    return ioctlLater(this.inner, fd, request, arg).then((r) => {
       this.fds.after(fd, request, given, r)
       return r
     })
@@ -89,9 +88,7 @@ export class ReadOnlySys implements Sys {
 
   closeAsync(fd: number): Promise<void> {
     this.fds.closed(fd)
-    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
-    this.inner.close(fd)
-    return Promise.resolve()
+    return closeLater(this.inner, fd)
   }
 
   private allow(fd: number, request: number, arg: IoctlArg): void {

@@ -31,6 +31,18 @@ export interface Sys {
   closeAsync?(fd: number): Promise<void>
 }
 
+/** The ioctl on the seam's worker thread where it has one, else synchronously. */
+export function ioctlLater(sys: Sys, fd: number, request: number, arg: IoctlArg): Promise<number> {
+  return sys.ioctlAsync !== undefined ? sys.ioctlAsync(fd, request, arg) : Promise.resolve(sys.ioctl(fd, request, arg))
+}
+
+/** close on the seam's worker thread where it has one, else synchronously. */
+export function closeLater(sys: Sys, fd: number): Promise<void> {
+  if (sys.closeAsync !== undefined) return sys.closeAsync(fd)
+  sys.close(fd)
+  return Promise.resolve()
+}
+
 /** A call that may block: run now, or started on a worker thread (only where the seam can). */
 export interface Step<R> {
   run(): R

@@ -36,7 +36,7 @@ import { decodeBindIommufd, decodeHwInfo, encodeBindIommufd, encodeHwInfo, HW_IN
 import * as U from './abi/vfio-uapi.js'
 import { errnoName } from './errno.js'
 import { rawHotReset, rawReply } from './raw.js'
-import type { IoctlArg, Step, Sys } from './sys.js'
+import { closeLater, ioctlLater, type IoctlArg, type Step, type Sys } from './sys.js'
 
 export interface DeviceInfo {
   flags: number
@@ -264,7 +264,7 @@ export class Vfio {
     const sys = this.sys
     return {
       run: () => done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)),
-      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg).then(done) : Promise.resolve(done(sys.ioctl(groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg)))),
+      start: () => ioctlLater(sys, groupFd, U.VFIO_GROUP_GET_DEVICE_FD, arg).then(done),
     }
   }
 
@@ -273,7 +273,7 @@ export class Vfio {
     const sys = this.sys
     return {
       run: () => sys.close(fd),
-      start: () => (sys.closeAsync !== undefined ? sys.closeAsync(fd) : Promise.resolve(sys.close(fd))),
+      start: () => closeLater(sys, fd),
     }
   }
 
@@ -291,7 +291,7 @@ export class Vfio {
     const sys = this.sys
     return {
       run: () => done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)),
-      start: () => (sys.ioctlAsync !== undefined ? sys.ioctlAsync(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg).then(done) : Promise.resolve(done(sys.ioctl(cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg)))),
+      start: () => ioctlLater(sys, cdevFd, U.VFIO_DEVICE_BIND_IOMMUFD, arg).then(done),
     }
   }
 

@@ -2,7 +2,7 @@
 // is meant to be shared, so what lsvfio reads of /proc and /etc is reduced here to what it needs.
 import type { FsReader, NodeStat } from '../inspect/fs.js'
 import { FsError } from '../inspect/fs.js'
-import type { IoctlArg, Sys } from '../kernel/sys.js'
+import { closeLater, ioctlLater, type IoctlArg, type Sys } from '../kernel/sys.js'
 import { namingArg } from '../kernel/fd-table.js'
 import { FdNames } from './fd-names.js'
 import { FLAT_VERSION, SNAPSHOT_FORMAT, toHex, type SnapshotDoc } from './doc.js'
@@ -98,8 +98,7 @@ export class RecordingSys implements Sys {
   ioctlAsync(fd: number, request: number, arg: IoctlArg): Promise<number> {
     const key = this.names.key(fd, request, arg)
     const given = namingArg(request, arg)
-    const answer = this.inner.ioctlAsync !== undefined ? this.inner.ioctlAsync(fd, request, arg) : Promise.resolve(this.inner.ioctl(fd, request, arg))
-    return answer.then((r) => {
+    return ioctlLater(this.inner, fd, request, arg).then((r) => {
       this.rec.doc.ioctl[key] = entry(arg, r)
       this.names.after(fd, request, given, r)
       return r
@@ -108,9 +107,7 @@ export class RecordingSys implements Sys {
 
   closeAsync(fd: number): Promise<void> {
     this.names.closed(fd)
-    if (this.inner.closeAsync !== undefined) return this.inner.closeAsync(fd)
-    this.inner.close(fd)
-    return Promise.resolve()
+    return closeLater(this.inner, fd)
   }
 
   pread(fd: number, buf: Uint8Array, pos: bigint): number {
